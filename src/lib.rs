@@ -1,0 +1,45 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Crate guide
+//!
+//! `imagestream` models OpenShift image streams for any Rust program. This
+//! release ships its foundation, the [`reference`] module: container image
+//! references in OpenShift's, distribution's strict and distribution's
+//! normalized semantics, digests, and OpenShift's names.
+//!
+//! ```
+//! use imagestream::reference::{DockerReference, ImageReference, IsTagName};
+//!
+//! // An OpenShift pull spec, split the way OpenShift splits it.
+//! let spec = ImageReference::parse("172.30.56.218:5000/test/origin-ruby-sample:latest")?;
+//! assert_eq!(spec.registry(), Some("172.30.56.218:5000"));
+//! assert_eq!(spec.namespace(), Some("test"));
+//! assert_eq!(spec.name(), "origin-ruby-sample");
+//!
+//! // What `docker pull python:3.6` means.
+//! let hub = DockerReference::parse_normalized("python:3.6")?;
+//! assert_eq!(hub.to_string(), "docker.io/library/python:3.6");
+//!
+//! // An image stream tag, as `oc` names it.
+//! let istag: IsTagName = "python:3.6".parse()?;
+//! assert_eq!(istag.tag(), "3.6");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## What this crate does not do
+//!
+//! It performs no I/O: no network, no files, no clock reads. Storage,
+//! registries and time are the embedding program's, reached through traits
+//! in later modules.
+//!
+//! ## Crate features
+//!
+//! None yet: serde support is always on, since the API objects are serde
+//! types.
+#![doc(test(attr(deny(warnings))))]
+
+pub mod error;
+pub mod reference;
+
+pub use chrono;
+pub use error::Error;
