@@ -37,6 +37,7 @@
 //! None yet: serde support is always on, since the API objects are serde
 //! types.
 #![doc(test(attr(deny(warnings))))]
+#![forbid(unsafe_code)]
 
 pub mod error;
 pub mod reference;

@@ -80,6 +80,13 @@ impl Span {
 /// prints as the empty string, as in Go. [`as_str`](Self::as_str) is the
 /// lossless form (every part, the tag even next to an id); serde uses it.
 ///
+/// One quirk carries over from library-go: an uppercase first component
+/// parses as a namespace (`Foo/bar`), since the grammar reads it as a
+/// syntactic domain, but once a registry is in front of it
+/// ([`docker_client_defaults`](Self::docker_client_defaults) gives
+/// `docker.io/Foo/bar:latest`) it is a path component, and the result no
+/// longer parses.
+///
 /// ```
 /// use imagestream::reference::ImageReference;
 ///
@@ -648,7 +655,10 @@ mod tests {
         // Go applies AsV2 before the defaults, so a missing registry ends
         // as docker.io, while an explicit docker.io becomes the v2 host.
         let r = ImageReference::parse("foo").unwrap();
-        assert_eq!(r.registry_host_port(false), ("docker.io".into(), "443".into()));
+        assert_eq!(
+            r.registry_host_port(false),
+            ("docker.io".into(), "443".into())
+        );
         let r = ImageReference::parse("docker.io/foo").unwrap();
         assert_eq!(
             r.registry_host_port(false),
