@@ -2,6 +2,8 @@
 
 use imagestream::reference::*;
 
+fn error<T: std::error::Error + Send + Sync + 'static>() {}
+
 fn assert_auto<T: Send + Sync + Unpin + std::fmt::Debug + Clone>() {}
 
 #[test]
@@ -18,7 +20,6 @@ fn public_types_are_send_sync() {
     assert_auto::<IsImageName>();
     assert_auto::<ReferenceError>();
     assert_auto::<ErrorKind>();
-    fn error<T: std::error::Error + Send + Sync + 'static>() {}
     error::<ReferenceError>();
     error::<imagestream::Error>();
 }

@@ -161,7 +161,7 @@ proptest! {
                         prop_assert_eq!(r.domain(), n.get(1).map(|m| m.as_str()));
                         prop_assert_eq!(r.path(), &n[2]);
                         prop_assert_eq!(r.tag(), c.get(2).map(|m| m.as_str()));
-                        prop_assert_eq!(r.digest().map(|d| d.to_string()), c.get(3).map(|m| m.as_str().to_owned()));
+                        prop_assert_eq!(r.digest().map(ToString::to_string), c.get(3).map(|m| m.as_str().to_owned()));
                     }
                     Err(e) => {
                         // Only the post-regexp checks may refuse a match.
@@ -187,13 +187,15 @@ proptest! {
     fn strict_display_round_trips(s in valid_reference(true)) {
         let r = DockerReference::parse(&s).unwrap();
         prop_assert_eq!(r.to_string(), s.clone());
-        prop_assert_eq!(DockerReference::parse(&r.to_string()).unwrap(), r);
+        let shown = r.to_string();
+        prop_assert_eq!(DockerReference::parse(&shown).unwrap(), r);
     }
 
     #[test]
     fn normalizing_is_idempotent(s in prop_oneof![grammar_soup(), valid_reference(true)]) {
         if let Ok(n) = DockerReference::parse_normalized(&s) {
-            let again = DockerReference::parse_normalized(&n.to_string()).unwrap();
+            let shown = n.to_string();
+            let again = DockerReference::parse_normalized(&shown).unwrap();
             prop_assert_eq!(&again, &n);
             // The canonical form also parses strictly to the same value.
             prop_assert_eq!(DockerReference::parse(n.as_str()).unwrap(), n.clone());
