@@ -85,7 +85,8 @@ impl Span {
 /// syntactic domain, but once a registry is in front of it
 /// ([`docker_client_defaults`](Self::docker_client_defaults) gives
 /// `docker.io/Foo/bar:latest`) it is a path component, and the result no
-/// longer parses.
+/// longer parses. Likewise `Display` adds `library/` on Docker Hub, which
+/// can take a name near the limit past 255 bytes.
 ///
 /// ```
 /// use imagestream::reference::ImageReference;
