@@ -11,7 +11,8 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(r) = DockerReference::parse(s) {
         assert_eq!(r.to_string(), s);
-        let again = DockerReference::parse(&r.to_string()).expect("Display re-parses");
+        let shown = r.to_string();
+        let again = DockerReference::parse(&shown).expect("Display re-parses");
         assert_eq!(again, r);
         assert_eq!(
             r.name().len()
