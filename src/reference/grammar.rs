@@ -379,9 +379,20 @@ pub(crate) fn go_to_lower(s: &str) -> String {
 
 /// Byte offset of the first character that Go's lowercasing changes.
 pub(crate) fn first_cased(s: &str) -> Option<usize> {
-    s.char_indices()
-        .find(|&(_, c)| c.to_lowercase().next() != Some(c))
-        .map(|(i, _)| i)
+    // ASCII fast path: only A-Z change; the first non-ASCII byte hands over
+    // to the Unicode check.
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b.is_ascii_uppercase() {
+            return Some(i);
+        }
+        if b >= 0x80 {
+            return s[i..]
+                .char_indices()
+                .find(|&(_, c)| c.to_lowercase().next() != Some(c))
+                .map(|(j, _)| i + j);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
