@@ -3,7 +3,7 @@
 //! # Crate guide
 //!
 //! `imagestream` models OpenShift image streams for any Rust program. This
-//! release ships its foundation, the [`reference`] module: container image
+//! release ships its foundation, the [`reference`](mod@reference) module: container image
 //! references in OpenShift's, distribution's strict and distribution's
 //! normalized semantics, digests, and OpenShift's names.
 //!
