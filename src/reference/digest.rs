@@ -1,7 +1,6 @@
 //! Content digests (`algorithm:hex`) with go-digest's rules.
 
 use std::fmt;
-use std::str::FromStr;
 
 use nom::Parser;
 use nom::bytes::complete::{take_while_m_n, take_while1};
@@ -261,51 +260,6 @@ fn well_formed_unavailable(s: &str) -> bool {
         .is_ok()
 }
 
-impl FromStr for Digest {
-    type Err = ReferenceError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for Digest {
-    type Error = ReferenceError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for Digest {
-    type Error = ReferenceError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl AsRef<str> for Digest {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl From<Digest> for String {
-    fn from(d: Digest) -> Self {
-        d.as_str().to_owned()
-    }
-}
-
-impl PartialEq<str> for Digest {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Digest {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
@@ -318,6 +272,7 @@ impl fmt::Debug for Digest {
     }
 }
 
+super::impl_str_conversions!(Digest);
 super::impl_serde_as_str!(Digest, "a digest such as sha256:<64 hex>");
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! distribution/reference semantics: strict and normalized parsing.
 
 use std::fmt;
-use std::str::FromStr;
 
 use super::digest::{Digest, validate_go_digest};
 use super::error::{ErrorKind, ReferenceError};
@@ -382,52 +381,6 @@ pub fn parse_named(s: &str) -> Result<DockerReference, ReferenceError> {
     Ok(named)
 }
 
-impl FromStr for DockerReference {
-    type Err = ReferenceError;
-    /// Strict parsing ([`DockerReference::parse`]).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for DockerReference {
-    type Error = ReferenceError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for DockerReference {
-    type Error = ReferenceError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl AsRef<str> for DockerReference {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl From<DockerReference> for String {
-    fn from(r: DockerReference) -> Self {
-        r.text.into()
-    }
-}
-
-impl PartialEq<str> for DockerReference {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for DockerReference {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 impl fmt::Display for DockerReference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(&self.text)
@@ -440,6 +393,7 @@ impl fmt::Debug for DockerReference {
     }
 }
 
+super::impl_str_conversions!(DockerReference);
 super::impl_serde_as_str!(DockerReference, "a container image reference");
 
 #[cfg(test)]

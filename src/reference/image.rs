@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::str::FromStr;
 
 use super::digest::{Digest, validate_openshift_digest};
 use super::error::{ErrorKind, ReferenceError};
@@ -571,52 +570,7 @@ impl fmt::Debug for ImageReference {
     }
 }
 
-impl FromStr for ImageReference {
-    type Err = ReferenceError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for ImageReference {
-    type Error = ReferenceError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for ImageReference {
-    type Error = ReferenceError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl AsRef<str> for ImageReference {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl From<ImageReference> for String {
-    fn from(r: ImageReference) -> Self {
-        r.as_str().to_owned()
-    }
-}
-
-impl PartialEq<str> for ImageReference {
-    /// Compares the lossless form ([`ImageReference::as_str`]).
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for ImageReference {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
+super::impl_str_conversions!(ImageReference);
 super::impl_serde_as_str!(ImageReference, "an image reference");
 
 #[cfg(test)]

@@ -96,6 +96,60 @@ fn syntax_error(s: &str, offset: usize, dialect: grammar::Dialect) -> ReferenceE
     ReferenceError::new(ErrorKind::InvalidFormat, offset)
 }
 
+/// The string conversions every value type here shares: `FromStr`,
+/// `TryFrom<&str>`, `TryFrom<String>` (all through `parse`), `AsRef<str>`,
+/// `From<T> for String` and comparisons with string literals (all through
+/// `as_str`).
+macro_rules! impl_str_conversions {
+    ($ty:ident) => {
+        impl std::str::FromStr for $ty {
+            type Err = $crate::reference::ReferenceError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<&str> for $ty {
+            type Error = $crate::reference::ReferenceError;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = $crate::reference::ReferenceError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(v: $ty) -> Self {
+                v.as_str().to_owned()
+            }
+        }
+
+        impl PartialEq<str> for $ty {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $ty {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+pub(crate) use impl_str_conversions;
+
 /// Serializes a value as its string form and deserializes it through its
 /// validating parser, quoting the bad input in the error.
 macro_rules! impl_serde_as_str {

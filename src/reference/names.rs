@@ -21,54 +21,9 @@ macro_rules! string_newtype {
             }
         }
 
-        impl FromStr for $ty {
-            type Err = ReferenceError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-
-        impl TryFrom<&str> for $ty {
-            type Error = ReferenceError;
-            fn try_from(s: &str) -> Result<Self, Self::Error> {
-                Self::parse(s)
-            }
-        }
-
-        impl TryFrom<String> for $ty {
-            type Error = ReferenceError;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::parse(&s)
-            }
-        }
-
-        impl AsRef<str> for $ty {
-            fn as_ref(&self) -> &str {
-                self.as_str()
-            }
-        }
-
         impl std::borrow::Borrow<str> for $ty {
             fn borrow(&self) -> &str {
                 self.as_str()
-            }
-        }
-
-        impl From<$ty> for String {
-            fn from(v: $ty) -> Self {
-                v.0.into()
-            }
-        }
-
-        impl PartialEq<str> for $ty {
-            fn eq(&self, other: &str) -> bool {
-                self.as_str() == other
-            }
-        }
-
-        impl PartialEq<&str> for $ty {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
             }
         }
 
@@ -84,6 +39,7 @@ macro_rules! string_newtype {
             }
         }
 
+        super::impl_str_conversions!($ty);
         super::impl_serde_as_str!($ty, concat!("a valid ", stringify!($ty)));
     };
 }
