@@ -39,8 +39,10 @@
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod error;
 pub mod reference;
+pub mod stream;
 
 pub use chrono;
 pub use error::Error;

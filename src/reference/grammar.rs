@@ -216,42 +216,48 @@ fn scan_suffix(s: &[u8], mut i: usize) -> Result<Suffix, usize> {
         tag = Some((start, i));
     }
 
-    // digest := [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)* ':' [[:xdigit:]]{32,}
     let mut digest_start = None;
     if i < n && s[i] == b'@' {
-        i += 1;
-        digest_start = Some(i);
-        loop {
-            if i >= n || !is(s[i], ALPHA) {
-                return Err(i);
-            }
-            i += 1;
-            while i < n && is(s[i], ALNUM) {
-                i += 1;
-            }
-            if i < n && matches!(s[i], b'-' | b'_' | b'+' | b'.') {
-                i += 1;
-                continue;
-            }
-            break;
-        }
-        if i >= n || s[i] != b':' {
-            return Err(i);
-        }
-        i += 1;
-        let hex_start = i;
-        while i < n && is(s[i], HEX) {
-            i += 1;
-        }
-        if i - hex_start < 32 {
-            return Err(i);
-        }
+        digest_start = Some(i + 1);
+        i = digest_pattern(s, i + 1)?;
     }
 
     if i != n {
         return Err(i);
     }
     Ok((tag, digest_start))
+}
+
+/// `digest := [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)* ':' [[:xdigit:]]{32,}`
+/// from `i`; returns where the hex run ends.
+pub(crate) fn digest_pattern(s: &[u8], mut i: usize) -> Result<usize, usize> {
+    let n = s.len();
+    loop {
+        if i >= n || !is(s[i], ALPHA) {
+            return Err(i);
+        }
+        i += 1;
+        while i < n && is(s[i], ALNUM) {
+            i += 1;
+        }
+        if i < n && matches!(s[i], b'-' | b'_' | b'+' | b'.') {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if i >= n || s[i] != b':' {
+        return Err(i);
+    }
+    i += 1;
+    let hex_start = i;
+    while i < n && is(s[i], HEX) {
+        i += 1;
+    }
+    if i - hex_start < 32 {
+        return Err(i);
+    }
+    Ok(i)
 }
 
 /// `'[' [a-fA-F0-9:]+ ']' [':' [0-9]+]` followed by `/`; returns the end of

@@ -82,6 +82,19 @@ pub use image::{
 pub use names::{
     DEFAULT_TAG, IsImageName, IsTagName, Namespace, StreamName, TagName, split_image_stream_tag,
 };
+pub(crate) use names::{QUALIFIED_TOO_LONG, namespace_violations, stream_name_violations};
+
+/// A string quoted the way Go's `%q` quotes it.
+pub(crate) fn go_quote(s: &str) -> String {
+    error::GoQuoted(s).to_string()
+}
+
+/// Whether `s` matches distribution's digest pattern
+/// (`[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[[:xdigit:]]{32,}`).
+pub(crate) fn check_digest_syntax(s: &str) -> Result<(), usize> {
+    grammar::digest_pattern(s.as_bytes(), 0)
+        .and_then(|end| if end == s.len() { Ok(()) } else { Err(end) })
+}
 
 /// The error for input that left the grammar at `offset`: Go lowercases
 /// the whole input (Unicode-aware) and, if that would match, reports

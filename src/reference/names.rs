@@ -132,26 +132,19 @@ impl StreamName {
     /// - `Foo`, `a__b`, `-a`, `""` → `must match "[a-z0-9]+(?:[._-][a-z0-9]+)*"`;
     /// - 254 bytes or more → `'namespace/name' cannot be longer than 255 characters`.
     pub fn parse(s: &str) -> Result<Self, ReferenceError> {
-        let invalid = |off: usize, msg: String| {
-            ReferenceError::with_subject(ErrorKind::InvalidStreamName, off, s).with_detail(msg)
-        };
-        if s == "." || s == ".." {
-            return Err(invalid(0, format!("may not be '{s}'")));
+        if let Some((off, msgs)) = stream_name_violations(s) {
+            return Err(
+                ReferenceError::with_subject(ErrorKind::InvalidStreamName, off, s)
+                    .with_detail(msgs.join(", ")),
+            );
         }
-        let mut path_segment = Vec::new();
-        let mut first_bad = usize::MAX;
-        for bad in ['/', '%'] {
-            if let Some(i) = s.find(bad) {
-                path_segment.push(format!("may not contain '{bad}'"));
-                first_bad = first_bad.min(i);
-            }
-        }
-        if !path_segment.is_empty() {
-            return Err(invalid(first_bad, path_segment.join(", ")));
-        }
-        check_stream_name(s).map_err(|off| invalid(off, STREAM_NAME_PATTERN_MSG.to_owned()))?;
         if s.len() > STREAM_NAME_MAX {
-            return Err(invalid(STREAM_NAME_MAX, QUALIFIED_TOO_LONG_MSG.to_owned()));
+            return Err(ReferenceError::with_subject(
+                ErrorKind::InvalidStreamName,
+                STREAM_NAME_MAX,
+                s,
+            )
+            .with_detail(QUALIFIED_TOO_LONG_MSG.to_owned()));
         }
         Ok(Self(s.into()))
     }
@@ -177,6 +170,49 @@ impl StreamName {
 }
 
 string_newtype!(StreamName);
+
+/// OpenShift's `ValidateImageStreamName` (without the qualified length):
+/// the Kubernetes path-segment messages if any apply (and only those),
+/// else the pattern message; with the offset of the first bad byte.
+pub(crate) fn stream_name_violations(s: &str) -> Option<(usize, Vec<String>)> {
+    if s == "." || s == ".." {
+        return Some((0, vec![format!("may not be '{s}'")]));
+    }
+    let mut path_segment = Vec::new();
+    let mut first_bad = usize::MAX;
+    for bad in ['/', '%'] {
+        if let Some(i) = s.find(bad) {
+            path_segment.push(format!("may not contain '{bad}'"));
+            first_bad = first_bad.min(i);
+        }
+    }
+    if !path_segment.is_empty() {
+        return Some((first_bad, path_segment));
+    }
+    check_stream_name(s)
+        .err()
+        .map(|off| (off, vec![STREAM_NAME_PATTERN_MSG.to_owned()]))
+}
+
+/// The Kubernetes DNS-1123 label messages for a namespace, if any apply.
+pub(crate) fn namespace_violations(s: &str) -> Option<(usize, Vec<&'static str>)> {
+    let too_long = s.len() > 63;
+    let pattern = check_dns_label(s);
+    if !too_long && pattern.is_ok() {
+        return None;
+    }
+    let mut msgs = Vec::new();
+    if too_long {
+        msgs.push("must be no more than 63 characters");
+    }
+    if pattern.is_err() {
+        msgs.push(DNS1123_LABEL_MSG);
+    }
+    Some((pattern.err().unwrap_or(63), msgs))
+}
+
+/// The message of `'namespace/name'` being longer than 255 bytes.
+pub(crate) const QUALIFIED_TOO_LONG: &str = QUALIFIED_TOO_LONG_MSG;
 
 /// `[a-z0-9]+(?:[._-][a-z0-9]+)*`; returns the offset of the first bad byte.
 fn check_stream_name(s: &str) -> Result<(), usize> {
@@ -219,23 +255,15 @@ impl Namespace {
     ///
     /// Both messages appear, joined by `; `, when both rules are broken.
     pub fn parse(s: &str) -> Result<Self, ReferenceError> {
-        let too_long = s.len() > 63;
-        let pattern = check_dns_label(s);
-        if !too_long && pattern.is_ok() {
-            return Ok(Self(s.into()));
+        match namespace_violations(s) {
+            None => Ok(Self(s.into())),
+            Some((off, msgs)) => {
+                Err(
+                    ReferenceError::with_subject(ErrorKind::InvalidNamespace, off, s)
+                        .with_detail(msgs.join("; ")),
+                )
+            }
         }
-        let mut msgs = Vec::new();
-        if too_long {
-            msgs.push("must be no more than 63 characters");
-        }
-        if pattern.is_err() {
-            msgs.push(DNS1123_LABEL_MSG);
-        }
-        let off = pattern.err().unwrap_or(63);
-        Err(
-            ReferenceError::with_subject(ErrorKind::InvalidNamespace, off, s)
-                .with_detail(msgs.join("; ")),
-        )
     }
 }
 

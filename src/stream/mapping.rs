@@ -1,0 +1,137 @@
+//! The domain form of an `ImageStreamMapping`.
+
+use crate::api;
+use crate::reference::{DEFAULT_TAG, Digest, ImageReference, Namespace, StreamName, TagName};
+
+use super::validate::{FieldError, ValidationError, validate_image_stream_mapping};
+
+/// A validated image stream mapping: which image to tag into which stream,
+/// under which tag.
+///
+/// **Deliberately more lenient than OpenShift in one point:** an image
+/// without `metadata.name` takes its name from the digest of its pull
+/// spec. The seed chapter's own example mapping omits the name (OpenShift
+/// refuses it with `image.metadata.name: Required value`, which
+/// [`validate_image_stream_mapping`] still reports); the registry always
+/// sends the digest it pushed, so nothing is guessed. The wire image is
+/// kept as received, so converting back is lossless.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageStreamMapping {
+    namespace: Namespace,
+    stream: StreamName,
+    tag: TagName,
+    image_name: Digest,
+    pull_spec: ImageReference,
+    wire: api::ImageStreamMapping,
+}
+
+impl ImageStreamMapping {
+    /// The target stream's namespace.
+    #[must_use]
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// The target stream.
+    #[must_use]
+    pub fn stream(&self) -> &StreamName {
+        &self.stream
+    }
+
+    /// The tag to set (`latest` when the mapping has none).
+    #[must_use]
+    pub fn tag(&self) -> &TagName {
+        &self.tag
+    }
+
+    /// The image's name: its manifest digest.
+    #[must_use]
+    pub fn image_name(&self) -> &Digest {
+        &self.image_name
+    }
+
+    /// The image's pull spec.
+    #[must_use]
+    pub fn pull_spec(&self) -> &ImageReference {
+        &self.pull_spec
+    }
+
+    /// The image as received.
+    #[must_use]
+    pub fn image(&self) -> &api::Image {
+        &self.wire.image
+    }
+}
+
+impl TryFrom<api::ImageStreamMapping> for ImageStreamMapping {
+    type Error = ValidationError;
+
+    /// OpenShift's `ValidateImageStreamMapping`, then the domain's types:
+    /// the stream name, the tag name and the image name as a digest.
+    fn try_from(wire: api::ImageStreamMapping) -> Result<Self, Self::Error> {
+        let pull_spec = ImageReference::parse(&wire.image.docker_image_reference).ok();
+        let derived = pull_spec.as_ref().and_then(ImageReference::digest);
+        let mut checked = wire.clone();
+        if checked.image.metadata.name.is_empty()
+            && let Some(d) = &derived
+        {
+            checked.image.metadata.name = d.to_string();
+        }
+        validate_image_stream_mapping(&checked)?;
+
+        let mut errs = Vec::new();
+        let stream = StreamName::parse(&wire.metadata.name)
+            .map_err(|e| {
+                errs.push(FieldError::invalid(
+                    "metadata.name",
+                    &wire.metadata.name,
+                    e.to_string(),
+                ));
+            })
+            .ok();
+        let tag_text = if wire.tag.is_empty() {
+            DEFAULT_TAG
+        } else {
+            wire.tag.as_str()
+        };
+        let tag = TagName::parse(tag_text)
+            .map_err(|e| errs.push(FieldError::invalid("tag", tag_text, e.to_string())))
+            .ok();
+        let name = &checked.image.metadata.name;
+        let image_name = Digest::parse(name)
+            .map_err(|e| {
+                errs.push(FieldError::invalid(
+                    "image.metadata.name",
+                    name,
+                    e.to_string(),
+                ));
+            })
+            .ok();
+        let namespace = Namespace::parse(&wire.metadata.namespace).ok();
+        match (namespace, stream, tag, image_name, pull_spec) {
+            (Some(namespace), Some(stream), Some(tag), Some(image_name), Some(pull_spec))
+                if errs.is_empty() =>
+            {
+                Ok(Self {
+                    namespace,
+                    stream,
+                    tag,
+                    image_name,
+                    pull_spec,
+                    wire,
+                })
+            }
+            // validate_image_stream_mapping accepted the namespace and the
+            // pull spec, so any failure here was recorded in errs.
+            _ => Err(ValidationError::check(errs).err().unwrap_or_else(|| {
+                ValidationError::internal("metadata", "mapping was not fully checked")
+            })),
+        }
+    }
+}
+
+impl From<&ImageStreamMapping> for api::ImageStreamMapping {
+    fn from(m: &ImageStreamMapping) -> Self {
+        m.wire.clone()
+    }
+}

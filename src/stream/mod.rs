@@ -1,0 +1,439 @@
+//! The domain: an image stream with typed tags, histories and invariants.
+//!
+//! [`ImageStream`] is built from the wire type [`crate::api::ImageStream`]
+//! by `TryFrom`, which applies OpenShift's validation (§4 of the spec
+//! notes) and reports **every** field error at once in Kubernetes' format;
+//! it converts back with `From<&ImageStream>` without loss. Inside, tag
+//! names are [`TagName`]s, pull specs are parsed [`ImageReference`]s,
+//! event images are [`Digest`]s and spec tag sources are typed
+//! ([`TagSource`]).
+//!
+//! Deliberately stricter than OpenShift's server (SPEC §2): tag names must
+//! be valid [`TagName`]s and event images must be digests (or empty for
+//! reference tags). The `api` layer still reads such objects, so a caller
+//! can see and repair them.
+//!
+//! ```
+//! use imagestream::{api, stream};
+//!
+//! let yaml = r#"
+//! apiVersion: v1
+//! kind: ImageStream
+//! metadata:
+//!   name: origin-ruby-sample
+//!   namespace: test
+//! spec: {}
+//! status:
+//!   dockerImageRepository: 172.30.56.218:5000/test/origin-ruby-sample
+//!   tags:
+//!   - items:
+//!     - created: 2017-09-02T10:15:09Z
+//!       dockerImageReference: 172.30.56.218:5000/test/origin-ruby-sample@sha256:47463d94eb5c049b2d23b03a9530bf944f8f967a0fe79147dd6b9135bf7dd13d
+//!       generation: 2
+//!       image: sha256:47463d94eb5c049b2d23b03a9530bf944f8f967a0fe79147dd6b9135bf7dd13d
+//!     - created: 2017-09-29T13:40:11Z
+//!       dockerImageReference: 172.30.56.218:5000/test/origin-ruby-sample@sha256:909de62d1f609a717ec433cc25ca5cf00941545c83a01fb31527771e1fab3fc5
+//!       generation: 1
+//!       image: sha256:909de62d1f609a717ec433cc25ca5cf00941545c83a01fb31527771e1fab3fc5
+//!     tag: latest
+//! "#;
+//! let wire: api::ImageStream = serde_saphyr::from_str(yaml)?;
+//! let is = stream::ImageStream::try_from(wire.clone())?;
+//!
+//! // The history is newest first: item 0 is the current image, item 1 the
+//! // one it replaced (and can be rolled back to).
+//! let latest = is.history("latest").expect("tagged");
+//! assert_eq!(latest.len(), 2);
+//! assert!(latest.current().unwrap().image().unwrap().hex().starts_with("47463d94"));
+//! assert!(latest.get(1).unwrap().image().unwrap().hex().starts_with("909de62d"));
+//!
+//! // Back to the wire without loss.
+//! assert_eq!(api::ImageStream::from(&is), wire);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod history;
+mod mapping;
+mod spec;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::api;
+use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+
+pub use history::{TagEvent, TagHistory};
+pub use mapping::ImageStreamMapping;
+pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
+pub use validate::{
+    FieldError, FieldErrorType, ValidationError, validate_image, validate_image_stream_import,
+    validate_image_stream_mapping, validate_image_stream_tag,
+};
+
+/// An image stream: spec tags and their histories, valid by construction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageStream {
+    api_version: String,
+    /// Metadata; `name` and `namespace` always equal the typed fields.
+    meta: api::ObjectMeta,
+    name: StreamName,
+    namespace: Namespace,
+    lookup_local: bool,
+    docker_image_repository: Option<ImageReference>,
+    spec_tags: BTreeMap<TagName, SpecTag>,
+    status_repository: String,
+    public_repository: String,
+    histories: BTreeMap<TagName, TagHistory>,
+}
+
+impl ImageStream {
+    /// An empty stream `namespace/name` (generation 0: not yet created).
+    ///
+    /// # Errors
+    ///
+    /// `'namespace/name' cannot be longer than 255 characters`.
+    pub fn new(
+        namespace: Namespace,
+        name: StreamName,
+    ) -> Result<Self, crate::reference::ReferenceError> {
+        name.check_qualified(&namespace)?;
+        Ok(Self {
+            api_version: api::API_VERSION.to_owned(),
+            meta: api::ObjectMeta {
+                name: name.to_string(),
+                namespace: namespace.to_string(),
+                ..api::ObjectMeta::default()
+            },
+            name,
+            namespace,
+            lookup_local: false,
+            docker_image_repository: None,
+            spec_tags: BTreeMap::new(),
+            status_repository: String::new(),
+            public_repository: String::new(),
+            histories: BTreeMap::new(),
+        })
+    }
+
+    /// The stream's name.
+    #[must_use]
+    pub fn name(&self) -> &StreamName {
+        &self.name
+    }
+
+    /// The stream's namespace.
+    #[must_use]
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// The object metadata (labels, annotations, generation, …).
+    #[must_use]
+    pub fn metadata(&self) -> &api::ObjectMeta {
+        &self.meta
+    }
+
+    /// The stream generation (`metadata.generation`).
+    #[must_use]
+    pub fn generation(&self) -> i64 {
+        self.meta.generation
+    }
+
+    /// Whether short references resolve through this stream
+    /// (`spec.lookupPolicy.local`).
+    #[must_use]
+    pub fn lookup_local(&self) -> bool {
+        self.lookup_local
+    }
+
+    /// The deprecated repository the whole stream is backed by.
+    #[must_use]
+    pub fn docker_image_repository(&self) -> Option<&ImageReference> {
+        self.docker_image_repository.as_ref()
+    }
+
+    /// Where images can be pushed into this stream
+    /// (`status.dockerImageRepository`).
+    #[must_use]
+    pub fn status_repository(&self) -> &str {
+        &self.status_repository
+    }
+
+    /// The same from outside the cluster.
+    #[must_use]
+    pub fn public_repository(&self) -> &str {
+        &self.public_repository
+    }
+
+    /// The spec tag `tag`, if any.
+    #[must_use]
+    pub fn spec_tag(&self, tag: &str) -> Option<&SpecTag> {
+        self.spec_tags.get(tag)
+    }
+
+    /// Every spec tag, by name.
+    #[must_use]
+    pub fn spec_tags(&self) -> impl ExactSizeIterator<Item = (&TagName, &SpecTag)> {
+        self.spec_tags.iter()
+    }
+
+    /// The history of `tag`, if it has one.
+    #[must_use]
+    pub fn history(&self, tag: &str) -> Option<&TagHistory> {
+        self.histories.get(tag)
+    }
+
+    /// Every tag history, by name.
+    #[must_use]
+    pub fn histories(&self) -> impl ExactSizeIterator<Item = (&TagName, &TagHistory)> {
+        self.histories.iter()
+    }
+
+    /// Things OpenShift accepts but that are probably mistakes: a pull spec
+    /// whose digest is not the event's image, history entries out of time
+    /// order, events from a generation the stream has not reached.
+    #[must_use]
+    pub fn consistency_report(&self) -> Vec<Inconsistency> {
+        let mut out = Vec::new();
+        for (tag, history) in &self.histories {
+            let newest_first: Vec<&TagEvent> = history.iter().collect();
+            for (i, e) in newest_first.iter().enumerate() {
+                let path = format!("status.tags[{tag}].items[{i}]");
+                if let (Some(spec_digest), Some(image)) = (e.pull_spec.digest(), &e.image)
+                    && spec_digest != *image
+                {
+                    out.push(Inconsistency {
+                        message: format!(
+                            "dockerImageReference points at {spec_digest} but image is {image}"
+                        ),
+                        path: path.clone(),
+                    });
+                }
+                if let (Some(newer), Some(older)) =
+                    (e.created, newest_first.get(i + 1).and_then(|o| o.created))
+                    && newer < older
+                {
+                    out.push(Inconsistency {
+                        message: format!(
+                            "created {} is older than the entry below it ({})",
+                            newer.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            older.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        ),
+                        path: path.clone(),
+                    });
+                }
+                if e.generation > self.meta.generation && self.meta.generation > 0 {
+                    out.push(Inconsistency {
+                        message: format!(
+                            "generation {} is newer than the stream's generation {}",
+                            e.generation, self.meta.generation
+                        ),
+                        path,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A suspicious but accepted detail of a stream: `path: message`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Inconsistency {
+    /// Where, e.g. `status.tags[latest].items[0]`.
+    pub path: String,
+    /// What looks wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Inconsistency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// A tag name that must be a [`TagName`] in the domain.
+fn tag_key(name: &str, path: &str, errs: &mut Vec<FieldError>) -> Option<TagName> {
+    match TagName::parse(name) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            errs.push(FieldError::invalid(path, name, e.to_string()));
+            None
+        }
+    }
+}
+
+/// The status histories, with the domain's checks on each entry.
+fn histories_from_wire(
+    lists: &[api::NamedTagEventList],
+    errs: &mut Vec<FieldError>,
+) -> BTreeMap<TagName, TagHistory> {
+    let mut histories = BTreeMap::new();
+    for list in lists {
+        let path = format!("status.tags[{}]", list.tag);
+        let key = tag_key(&list.tag, &path, errs);
+        let mut events = Vec::with_capacity(list.items.len());
+        for (i, item) in list.items.iter().enumerate() {
+            let item_path = format!("{path}.items[{i}]");
+            let pull_spec = validate::pull_spec(
+                &item.docker_image_reference,
+                &format!("{item_path}.dockerImageReference"),
+                errs,
+            );
+            let image = if item.image.is_empty() {
+                Some(None)
+            } else {
+                match Digest::parse(&item.image) {
+                    Ok(d) => Some(Some(d)),
+                    Err(e) => {
+                        errs.push(FieldError::invalid(
+                            format!("{item_path}.image"),
+                            &item.image,
+                            e.to_string(),
+                        ));
+                        None
+                    }
+                }
+            };
+            if let (Some(pull_spec), Some(image)) = (pull_spec, image) {
+                events.push(TagEvent {
+                    created: item.created,
+                    pull_spec,
+                    image,
+                    generation: item.generation,
+                });
+            }
+        }
+        // The wire is newest first; the domain stores oldest first.
+        events.reverse();
+        if let Some(key) = key {
+            histories.insert(
+                key,
+                TagHistory {
+                    events,
+                    conditions: list.conditions.clone(),
+                },
+            );
+        }
+    }
+    histories
+}
+
+impl TryFrom<api::ImageStream> for ImageStream {
+    type Error = ValidationError;
+
+    /// Validates with OpenShift's rules (`ValidateImageStream` and the
+    /// strategy's name-form checks) plus the domain's stricter tag names and
+    /// event images, after the server's normalization (duplicates: the last
+    /// one wins; an empty reference policy is `Source`).
+    fn try_from(mut wire: api::ImageStream) -> Result<Self, Self::Error> {
+        wire.normalize();
+        let mut errs = Vec::new();
+        let typed = validate::stream_meta(&wire.metadata, &mut errs);
+
+        let repo = &wire.spec.docker_image_repository;
+        let mut docker_image_repository = None;
+        if !repo.is_empty() {
+            match ImageReference::parse(repo) {
+                Err(e) => errs.push(FieldError::invalid(
+                    "spec.dockerImageRepository",
+                    repo,
+                    e.to_string(),
+                )),
+                Ok(r) if r.tag().is_some() => errs.push(FieldError::invalid(
+                    "spec.dockerImageRepository",
+                    repo,
+                    "the repository name may not contain a tag",
+                )),
+                Ok(r) if r.id().is_some() => errs.push(FieldError::invalid(
+                    "spec.dockerImageRepository",
+                    repo,
+                    "the repository name may not contain an ID",
+                )),
+                Ok(r) => docker_image_repository = Some(r),
+            }
+        }
+
+        let mut spec_tags = BTreeMap::new();
+        for t in &wire.spec.tags {
+            let path = format!("spec.tags[{}]", t.name);
+            let key = tag_key(&t.name, &path, &mut errs);
+            let before = errs.len();
+            spec::validate_tag_reference(t, &path, &mut errs);
+            if let (Some(key), true) = (key, errs.len() == before)
+                && let Some(spec) = spec::spec_tag_from_wire(t)
+            {
+                spec_tags.insert(key, spec);
+            }
+        }
+
+        let histories = histories_from_wire(&wire.status.tags, &mut errs);
+
+        ValidationError::check(errs)?;
+        let Some((name, namespace)) = typed else {
+            // stream_meta reports an error whenever it returns None.
+            return Err(ValidationError::internal(
+                "metadata",
+                "name and namespace were not checked",
+            ));
+        };
+        Ok(Self {
+            api_version: wire.api_version,
+            meta: wire.metadata,
+            name,
+            namespace,
+            lookup_local: wire.spec.lookup_policy.local,
+            docker_image_repository,
+            spec_tags,
+            status_repository: wire.status.docker_image_repository,
+            public_repository: wire.status.public_docker_image_repository,
+            histories,
+        })
+    }
+}
+
+impl From<&ImageStream> for api::ImageStream {
+    fn from(is: &ImageStream) -> Self {
+        let mut wire = api::ImageStream {
+            api_version: is.api_version.clone(),
+            kind: "ImageStream".to_owned(),
+            metadata: is.meta.clone(),
+            ..api::ImageStream::default()
+        };
+        wire.spec.lookup_policy.local = is.lookup_local;
+        wire.spec.docker_image_repository = is
+            .docker_image_repository
+            .as_ref()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default();
+        wire.spec.tags = is
+            .spec_tags
+            .iter()
+            .map(|(n, t)| spec::spec_tag_to_wire(n, t))
+            .collect();
+        wire.status
+            .docker_image_repository
+            .clone_from(&is.status_repository);
+        wire.status
+            .public_docker_image_repository
+            .clone_from(&is.public_repository);
+        wire.status.tags = is
+            .histories
+            .iter()
+            .map(|(tag, h)| api::NamedTagEventList {
+                tag: tag.to_string(),
+                items: h.iter().map(TagEvent::to_wire).collect(),
+                conditions: h.conditions.clone(),
+            })
+            .collect();
+        wire
+    }
+}
+
+impl From<ImageStream> for api::ImageStream {
+    fn from(is: ImageStream) -> Self {
+        Self::from(&is)
+    }
+}

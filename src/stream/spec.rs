@@ -1,0 +1,363 @@
+//! Spec tags: where a tag's image comes from.
+
+use std::collections::BTreeMap;
+
+use crate::api;
+use crate::reference::{ImageReference, Namespace, StreamName, TagName};
+
+use super::validate::{FieldError, import_mode};
+
+/// How a spec tag is imported (`importPolicy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct ImportPolicy {
+    /// Allow plain HTTP and unverified TLS.
+    pub insecure: bool,
+    /// Re-import periodically.
+    pub scheduled: bool,
+    /// How manifest lists are imported.
+    pub import_mode: ImportMode,
+}
+
+/// `importPolicy.importMode`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ImportMode {
+    /// Not set: the cluster default applies (`Legacy` unless configured).
+    #[default]
+    Unset,
+    /// Import one platform's manifest of a manifest list.
+    Legacy,
+    /// Import the manifest list itself.
+    PreserveOriginal,
+}
+
+impl ImportMode {
+    /// The wire value (`""`, `Legacy`, `PreserveOriginal`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unset => "",
+            Self::Legacy => "Legacy",
+            Self::PreserveOriginal => "PreserveOriginal",
+        }
+    }
+
+    fn from_wire(s: &str) -> Option<Self> {
+        match s {
+            "" => Some(Self::Unset),
+            "Legacy" => Some(Self::Legacy),
+            "PreserveOriginal" => Some(Self::PreserveOriginal),
+            _ => None,
+        }
+    }
+}
+
+/// `referencePolicy.type`: how a tag's pull spec is given to consumers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReferencePolicy {
+    /// The source pull spec (the default).
+    #[default]
+    Source,
+    /// The integrated registry's pull spec, which proxies the source.
+    Local,
+}
+
+impl ReferencePolicy {
+    /// The wire value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Source => "Source",
+            Self::Local => "Local",
+        }
+    }
+}
+
+/// Where a spec tag's image comes from (`from`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TagSource {
+    /// An external image (`kind: DockerImage`), imported from a registry.
+    DockerImage(ImageReference),
+    /// An image of a stream, pinned by id (`kind: ImageStreamImage`,
+    /// `stream@id` or just `id` for the same stream).
+    ImageStreamImage {
+        /// The stream's namespace; `None` means the tag's own.
+        namespace: Option<Namespace>,
+        /// The stream; `None` means the tag's own stream.
+        stream: Option<StreamName>,
+        /// The image id or a prefix of it.
+        id: Box<str>,
+    },
+    /// A tag of a stream (`kind: ImageStreamTag`, `stream:tag` or just `tag`
+    /// for the same stream); a tracking tag when it names the same stream.
+    ImageStreamTag {
+        /// The stream's namespace; `None` means the tag's own.
+        namespace: Option<Namespace>,
+        /// The stream; `None` means the tag's own stream.
+        stream: Option<StreamName>,
+        /// The tag.
+        tag: TagName,
+    },
+}
+
+impl TagSource {
+    /// The wire `kind`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::DockerImage(_) => "DockerImage",
+            Self::ImageStreamImage { .. } => "ImageStreamImage",
+            Self::ImageStreamTag { .. } => "ImageStreamTag",
+        }
+    }
+
+    /// The wire `from.name`.
+    #[must_use]
+    pub fn name(&self) -> String {
+        match self {
+            Self::DockerImage(r) => r.as_str().to_owned(),
+            Self::ImageStreamImage { stream, id, .. } => match stream {
+                Some(s) => format!("{s}@{id}"),
+                None => id.to_string(),
+            },
+            Self::ImageStreamTag { stream, tag, .. } => match stream {
+                Some(s) => format!("{s}:{tag}"),
+                None => tag.to_string(),
+            },
+        }
+    }
+
+    /// The wire `from.namespace`.
+    #[must_use]
+    pub fn namespace(&self) -> Option<&Namespace> {
+        match self {
+            Self::DockerImage(_) => None,
+            Self::ImageStreamImage { namespace, .. } | Self::ImageStreamTag { namespace, .. } => {
+                namespace.as_ref()
+            }
+        }
+    }
+}
+
+/// A spec tag: the source and how to import and resolve it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct SpecTag {
+    pub(crate) source: Option<TagSource>,
+    pub(crate) reference: bool,
+    pub(crate) import_policy: ImportPolicy,
+    pub(crate) reference_policy: ReferencePolicy,
+    pub(crate) annotations: Option<BTreeMap<String, String>>,
+    pub(crate) generation: Option<i64>,
+}
+
+impl SpecTag {
+    /// A spec tag with this source and every other setting at its default.
+    #[must_use]
+    pub fn new(source: TagSource) -> Self {
+        Self {
+            source: Some(source),
+            ..Self::default()
+        }
+    }
+
+    /// The source, if any.
+    #[must_use]
+    pub fn source(&self) -> Option<&TagSource> {
+        self.source.as_ref()
+    }
+
+    /// Whether the source is used as given, never imported.
+    #[must_use]
+    pub fn reference(&self) -> bool {
+        self.reference
+    }
+
+    /// The import policy.
+    #[must_use]
+    pub fn import_policy(&self) -> ImportPolicy {
+        self.import_policy
+    }
+
+    /// The reference policy.
+    #[must_use]
+    pub fn reference_policy(&self) -> ReferencePolicy {
+        self.reference_policy
+    }
+
+    /// The annotations, if set.
+    #[must_use]
+    pub fn annotations(&self) -> Option<&BTreeMap<String, String>> {
+        self.annotations.as_ref()
+    }
+
+    /// The stream generation this tag last changed at.
+    #[must_use]
+    pub fn generation(&self) -> Option<i64> {
+        self.generation
+    }
+}
+
+/// The checks of `ValidateImageStreamTagReference` (§4.3) plus the
+/// strategy's name-form check, on a wire spec tag at `path`.
+pub(crate) fn validate_tag_reference(
+    t: &api::TagReference,
+    path: &str,
+    errs: &mut Vec<FieldError>,
+) {
+    if let Some(from) = &t.from {
+        let name_path = format!("{path}.from.name");
+        if from.name.is_empty() {
+            errs.push(FieldError::required(name_path, ""));
+        } else {
+            match from.kind.as_str() {
+                "DockerImage" => {
+                    if let Err(e) = ImageReference::parse(&from.name) {
+                        errs.push(FieldError::invalid(name_path, &from.name, e.to_string()));
+                    }
+                }
+                "ImageStreamImage" | "ImageStreamTag" => {
+                    if t.import_policy.scheduled {
+                        errs.push(FieldError::invalid_plain(
+                            format!("{path}.importPolicy.scheduled"),
+                            true,
+                            "only tags pointing to Docker repositories may be scheduled for background import",
+                        ));
+                    }
+                    if parse_stream_source(&from.kind, &from.name).is_none() {
+                        errs.push(FieldError::invalid(
+                            name_path,
+                            &from.name,
+                            "must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>",
+                        ));
+                    }
+                    if !from.namespace.is_empty()
+                        && let Err(e) = Namespace::parse(&from.namespace)
+                    {
+                        errs.push(FieldError::invalid(
+                            format!("{path}.from.namespace"),
+                            &from.namespace,
+                            e.to_string(),
+                        ));
+                    }
+                }
+                _ => errs.push(FieldError::required(
+                    format!("{path}.from.kind"),
+                    "valid values are 'DockerImage', 'ImageStreamImage', 'ImageStreamTag'",
+                )),
+            }
+        }
+    }
+    if !matches!(t.reference_policy.type_.as_str(), "" | "Source" | "Local") {
+        errs.push(FieldError::invalid(
+            format!("{path}.referencePolicy.type"),
+            &t.reference_policy.type_,
+            r#"valid values are "Source", "Local""#,
+        ));
+    }
+    import_mode(
+        &t.import_policy.import_mode,
+        &format!("{path}.importPolicy.importMode"),
+        errs,
+    );
+}
+
+/// `stream:tag`/`tag` or `stream@id`/`id`, with typed parts.
+fn parse_stream_source(kind: &str, name: &str) -> Option<(Option<StreamName>, String)> {
+    let sep = if kind == "ImageStreamTag" { ':' } else { '@' };
+    let mut parts = name.split(sep);
+    let (first, second) = (parts.next()?, parts.next());
+    if parts.next().is_some() {
+        return None;
+    }
+    let (stream, rest) = match second {
+        Some(rest) => (Some(StreamName::parse(first).ok()?), rest),
+        None => (None, first),
+    };
+    let ok = if sep == ':' {
+        TagName::parse(rest).is_ok()
+    } else {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"+._:=-".contains(&c))
+    };
+    ok.then(|| (stream, rest.to_owned()))
+}
+
+/// Converts a wire spec tag already checked by [`validate_tag_reference`].
+pub(crate) fn spec_tag_from_wire(t: &api::TagReference) -> Option<SpecTag> {
+    let source = match &t.from {
+        None => None,
+        Some(from) => Some(match from.kind.as_str() {
+            "DockerImage" => TagSource::DockerImage(ImageReference::parse(&from.name).ok()?),
+            kind => {
+                let (stream, rest) = parse_stream_source(kind, &from.name)?;
+                let namespace = if from.namespace.is_empty() {
+                    None
+                } else {
+                    Some(Namespace::parse(&from.namespace).ok()?)
+                };
+                if kind == "ImageStreamTag" {
+                    TagSource::ImageStreamTag {
+                        namespace,
+                        stream,
+                        tag: TagName::parse(&rest).ok()?,
+                    }
+                } else {
+                    TagSource::ImageStreamImage {
+                        namespace,
+                        stream,
+                        id: rest.into(),
+                    }
+                }
+            }
+        }),
+    };
+    Some(SpecTag {
+        source,
+        reference: t.reference,
+        import_policy: ImportPolicy {
+            insecure: t.import_policy.insecure,
+            scheduled: t.import_policy.scheduled,
+            import_mode: ImportMode::from_wire(&t.import_policy.import_mode)?,
+        },
+        reference_policy: if t.reference_policy.type_ == "Local" {
+            ReferencePolicy::Local
+        } else {
+            ReferencePolicy::Source
+        },
+        annotations: t.annotations.clone(),
+        generation: t.generation,
+    })
+}
+
+/// The wire form of a spec tag.
+pub(crate) fn spec_tag_to_wire(name: &TagName, t: &SpecTag) -> api::TagReference {
+    let mut wire = api::TagReference {
+        name: name.to_string(),
+        annotations: t.annotations.clone(),
+        from: t.source.as_ref().map(|s| {
+            let mut r = api::ObjectReference::new(s.kind(), s.name());
+            if let Some(ns) = s.namespace() {
+                r.namespace = ns.to_string();
+            }
+            r
+        }),
+        reference: t.reference,
+        generation: t.generation,
+        ..api::TagReference::default()
+    };
+    wire.import_policy.insecure = t.import_policy.insecure;
+    wire.import_policy.scheduled = t.import_policy.scheduled;
+    t.import_policy
+        .import_mode
+        .as_str()
+        .clone_into(&mut wire.import_policy.import_mode);
+    t.reference_policy
+        .as_str()
+        .clone_into(&mut wire.reference_policy.type_);
+    wire
+}
