@@ -1,5 +1,8 @@
 //! `Image` (cluster-scoped) and its metadata.
 
+// Docker's `ExposedPorts` and `Volumes` are maps whose values are `{}`.
+#![allow(clippy::zero_sized_map_values)]
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -247,7 +250,6 @@ pub struct DockerConfig {
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "null_as_default"
     )]
-    #[allow(clippy::zero_sized_map_values)] // Docker writes `{}` values
     pub exposed_ports: BTreeMap<String, Empty>,
     /// Allocate a TTY.
     #[serde(skip_serializing_if = "is_false")]
@@ -284,7 +286,6 @@ pub struct DockerConfig {
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "null_as_default"
     )]
-    #[allow(clippy::zero_sized_map_values)] // Docker writes `{}` values
     pub volumes: BTreeMap<String, Empty>,
     /// Volumes from another container.
     #[serde(skip_serializing_if = "String::is_empty")]
