@@ -3,9 +3,14 @@
 //! # Crate guide
 //!
 //! `imagestream` models OpenShift image streams for any Rust program. This
-//! release ships its foundation, the [`reference`](mod@reference) module: container image
-//! references in OpenShift's, distribution's strict and distribution's
-//! normalized semantics, digests, and OpenShift's names.
+//! release ships its foundation:
+//!
+//! - [`reference`](mod@reference): container image references in
+//!   OpenShift's, distribution's strict and distribution's normalized
+//!   semantics, digests, and OpenShift's names;
+//! - [`api`]: the wire, plain serde structs of `image.openshift.io/v1`;
+//! - [`stream`]: the domain image stream with its invariants, converted from
+//!   the wire with OpenShift's validation and back without loss.
 //!
 //! ```
 //! use imagestream::reference::{DockerReference, ImageReference, IsTagName};

@@ -180,8 +180,8 @@ impl ImageStream {
     /// sorted by name, a duplicate name keeping its last entry (§2.7), and
     /// an empty reference policy defaulted to `Source` (§2.8).
     pub fn normalize(&mut self) {
-        dedup_last_wins(&mut self.spec.tags, |t| t.name.clone());
-        dedup_last_wins(&mut self.status.tags, |t| t.tag.clone());
+        dedup_last_wins(&mut self.spec.tags, |t| &t.name);
+        dedup_last_wins(&mut self.status.tags, |t| &t.tag);
         for t in &mut self.spec.tags {
             if t.reference_policy.type_.is_empty() {
                 "Source".clone_into(&mut t.reference_policy.type_);
@@ -191,10 +191,15 @@ impl ImageStream {
 }
 
 /// Sorts by key; for equal keys only the last in input order survives.
-pub(crate) fn dedup_last_wins<T>(v: &mut Vec<T>, key: impl Fn(&T) -> String) {
+/// Input that is already sorted and unique (what servers write) is left
+/// alone without allocating.
+pub(crate) fn dedup_last_wins<T>(v: &mut Vec<T>, key: impl Fn(&T) -> &str) {
+    if v.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+        return;
+    }
     let mut by_key: BTreeMap<String, T> = BTreeMap::new();
     for item in v.drain(..) {
-        by_key.insert(key(&item), item);
+        by_key.insert(key(&item).to_owned(), item);
     }
     v.extend(by_key.into_values());
 }

@@ -15,21 +15,42 @@ pub(crate) fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Resul
 
 /// Reads `null` (or an empty string) as `None`, otherwise any RFC 3339
 /// time, converted to UTC and truncated to whole seconds, as OpenShift
-/// stores it.
+/// stores it. Borrows the text when the format allows (no allocation).
 pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
-    let Some(text) = Option::<String>::deserialize(d)? else {
-        return Ok(None);
-    };
-    if text.is_empty() {
-        return Ok(None);
+    d.deserialize_option(TimeVisitor)
+}
+
+struct TimeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TimeVisitor {
+    type Value = Option<DateTime<Utc>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an RFC 3339 time or null")
     }
-    DateTime::parse_from_rfc3339(&text)
-        .map(|t| Some(t.with_timezone(&Utc).trunc_subsecs(0)))
-        .map_err(|e| {
-            serde::de::Error::custom(format_args!("invalid time {text:?}: {e} (want RFC 3339)"))
-        })
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        if text.is_empty() {
+            return Ok(None);
+        }
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| Some(t.with_timezone(&Utc).trunc_subsecs(0)))
+            .map_err(|e| E::custom(format_args!("invalid time {text:?}: {e} (want RFC 3339)")))
+    }
 }
 
 /// `Vec` fields Go writes as `null` when empty (non-`omitempty` slices).
@@ -56,7 +77,7 @@ pub(crate) mod null_vec {
 pub(crate) fn null_as_default<'de, T: Deserialize<'de> + Default, D: Deserializer<'de>>(
     d: D,
 ) -> Result<T, D::Error> {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
 }
 
 /// For `skip_serializing_if`.

@@ -138,6 +138,27 @@ impl ImageReference {
     ///   `abc@md5:` + 32 hex → `unsupported digest algorithm`. Uppercase hex
     ///   is accepted, as library-go does.
     pub fn parse(s: &str) -> Result<Self, ReferenceError> {
+        Self::scan(s).map(|spans| spans.with_text(s.into()))
+    }
+
+    /// Like [`parse`](Self::parse), but keeps `s`'s buffer instead of
+    /// copying it (no allocation when `s` has no spare capacity). This is
+    /// what `TryFrom<String>` does.
+    pub fn parse_owned(s: String) -> Result<Self, ReferenceError> {
+        Self::parse_owned_or_return(s).map_err(|(e, _)| e)
+    }
+
+    /// [`parse_owned`](Self::parse_owned) that hands the input back on
+    /// failure, for callers that quote it in their own error.
+    pub(crate) fn parse_owned_or_return(s: String) -> Result<Self, (ReferenceError, String)> {
+        match Self::scan(&s) {
+            Ok(spans) => Ok(spans.with_text(s.into_boxed_str())),
+            Err(e) => Err((e, s)),
+        }
+    }
+
+    /// The parse proper: where each part lies in `s`.
+    fn scan(s: &str) -> Result<Self, ReferenceError> {
         if s.is_empty() {
             return Err(ReferenceError::new(ErrorKind::NameEmpty, 0));
         }
@@ -180,13 +201,19 @@ impl ImageReference {
             rest = Span::new(j + 1, rest.end as usize);
         }
         Ok(Self {
-            text: s.into(),
+            text: Box::default(),
             registry,
             namespace,
             name: rest,
             tag,
             id,
         })
+    }
+
+    /// Attaches the text the spans were computed on.
+    fn with_text(mut self, text: Box<str>) -> Self {
+        self.text = text;
+        self
     }
 
     fn parts(&self) -> Parts<'_> {
@@ -570,7 +597,7 @@ impl fmt::Debug for ImageReference {
     }
 }
 
-super::impl_str_conversions!(ImageReference);
+super::impl_str_conversions!(ImageReference, Self::parse_owned);
 super::impl_serde_as_str!(ImageReference, "an image reference");
 
 #[cfg(test)]

@@ -115,6 +115,9 @@ fn syntax_error(s: &str, offset: usize, dialect: grammar::Dialect) -> ReferenceE
 /// `as_str`).
 macro_rules! impl_str_conversions {
     ($ty:ident) => {
+        $crate::reference::impl_str_conversions!($ty, |s: String| Self::parse(&s));
+    };
+    ($ty:ident, $from_string:expr) => {
         impl std::str::FromStr for $ty {
             type Err = $crate::reference::ReferenceError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -132,7 +135,7 @@ macro_rules! impl_str_conversions {
         impl TryFrom<String> for $ty {
             type Error = $crate::reference::ReferenceError;
             fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::parse(&s)
+                ($from_string)(s)
             }
         }
 

@@ -7,12 +7,37 @@ use crate::reference::{Digest, ImageReference};
 
 /// One entry of a tag's history: which image, from where, when, and at
 /// which stream generation.
+///
+/// About 80 bytes plus the pull spec's text: the image digest is not stored
+/// again when the pull spec already ends in it (the normal case).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TagEvent {
     pub(crate) created: Option<DateTime<Utc>>,
     pub(crate) pull_spec: ImageReference,
-    pub(crate) image: Option<Digest>,
+    image: EventImage,
     pub(crate) generation: i64,
+}
+
+/// Where a tag event's image digest is kept. Always the canonical choice,
+/// so derived equality is value equality.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum EventImage {
+    /// A reference tag: no image.
+    None,
+    /// The pull spec's id is the image's digest.
+    PullSpecId,
+    /// A digest that is not the pull spec's id (boxed: rare).
+    Other(Box<Digest>),
+}
+
+impl EventImage {
+    fn new(pull_spec: &ImageReference, image: Option<Digest>) -> Self {
+        match image {
+            None => Self::None,
+            Some(d) if pull_spec.id() == Some(d.as_str()) => Self::PullSpecId,
+            Some(d) => Self::Other(Box::new(d)),
+        }
+    }
 }
 
 impl TagEvent {
@@ -25,10 +50,19 @@ impl TagEvent {
         generation: i64,
         created: DateTime<Utc>,
     ) -> Self {
+        Self::from_parts(Some(created), pull_spec, image, generation)
+    }
+
+    pub(crate) fn from_parts(
+        created: Option<DateTime<Utc>>,
+        pull_spec: ImageReference,
+        image: Option<Digest>,
+        generation: i64,
+    ) -> Self {
         Self {
-            created: Some(created),
+            created,
+            image: EventImage::new(&pull_spec, image),
             pull_spec,
-            image,
             generation,
         }
     }
@@ -45,10 +79,35 @@ impl TagEvent {
         &self.pull_spec
     }
 
-    /// The image (its digest); `None` for reference tags.
+    /// The image (its digest); `None` for reference tags. Cheap: a sha256
+    /// digest is copied inline, without allocating.
     #[must_use]
-    pub fn image(&self) -> Option<&Digest> {
-        self.image.as_ref()
+    pub fn image(&self) -> Option<Digest> {
+        match &self.image {
+            EventImage::None => None,
+            EventImage::PullSpecId => self.pull_spec.digest(),
+            EventImage::Other(d) => Some((**d).clone()),
+        }
+    }
+
+    /// Whether the image is `digest`, without building a [`Digest`].
+    #[must_use]
+    pub fn has_image(&self, digest: &Digest) -> bool {
+        match &self.image {
+            EventImage::None => false,
+            EventImage::PullSpecId => self.pull_spec.id() == Some(digest.as_str()),
+            EventImage::Other(d) => **d == *digest,
+        }
+    }
+
+    /// The image's text (`image` on the wire; empty for reference tags).
+    #[must_use]
+    pub fn image_str(&self) -> &str {
+        match &self.image {
+            EventImage::None => "",
+            EventImage::PullSpecId => self.pull_spec.id().unwrap_or_default(),
+            EventImage::Other(d) => d.as_str(),
+        }
     }
 
     /// The stream generation that produced this entry.
@@ -61,11 +120,7 @@ impl TagEvent {
         api::TagEvent {
             created: self.created,
             docker_image_reference: self.pull_spec.as_str().to_owned(),
-            image: self
-                .image
-                .as_ref()
-                .map(|d| d.as_str().to_owned())
-                .unwrap_or_default(),
+            image: self.image_str().to_owned(),
             generation: self.generation,
         }
     }

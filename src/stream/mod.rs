@@ -200,8 +200,8 @@ impl ImageStream {
             let newest_first: Vec<&TagEvent> = history.iter().collect();
             for (i, e) in newest_first.iter().enumerate() {
                 let path = format!("status.tags[{tag}].items[{i}]");
-                if let (Some(spec_digest), Some(image)) = (e.pull_spec.digest(), &e.image)
-                    && spec_digest != *image
+                if let (Some(spec_digest), Some(image)) = (e.pull_spec.digest(), e.image())
+                    && spec_digest != image
                 {
                     out.push(Inconsistency {
                         message: format!(
@@ -265,23 +265,39 @@ fn tag_key(name: &str, path: &str, errs: &mut Vec<FieldError>) -> Option<TagName
     }
 }
 
-/// The status histories, with the domain's checks on each entry.
+/// The status histories, with the domain's checks on each entry. Takes
+/// the wire lists by value so pull-spec buffers move into the domain, and
+/// builds field paths only for errors.
 fn histories_from_wire(
-    lists: &[api::NamedTagEventList],
+    lists: Vec<api::NamedTagEventList>,
     errs: &mut Vec<FieldError>,
 ) -> BTreeMap<TagName, TagHistory> {
     let mut histories = BTreeMap::new();
     for list in lists {
-        let path = format!("status.tags[{}]", list.tag);
-        let key = tag_key(&list.tag, &path, errs);
+        let key = tag_key(&list.tag, &format!("status.tags[{}]", list.tag), errs);
+        let item_path =
+            |i: usize, field: &str| format!("status.tags[{}].items[{i}].{field}", list.tag);
         let mut events = Vec::with_capacity(list.items.len());
-        for (i, item) in list.items.iter().enumerate() {
-            let item_path = format!("{path}.items[{i}]");
-            let pull_spec = validate::pull_spec(
-                &item.docker_image_reference,
-                &format!("{item_path}.dockerImageReference"),
-                errs,
-            );
+        for (i, item) in list.items.into_iter().enumerate() {
+            let pull_spec = if item.docker_image_reference.is_empty() {
+                errs.push(FieldError::required(
+                    item_path(i, "dockerImageReference"),
+                    "",
+                ));
+                None
+            } else {
+                match ImageReference::parse_owned_or_return(item.docker_image_reference) {
+                    Ok(r) => Some(r),
+                    Err((e, text)) => {
+                        errs.push(FieldError::invalid(
+                            item_path(i, "dockerImageReference"),
+                            &text,
+                            e.to_string(),
+                        ));
+                        None
+                    }
+                }
+            };
             let image = if item.image.is_empty() {
                 Some(None)
             } else {
@@ -289,7 +305,7 @@ fn histories_from_wire(
                     Ok(d) => Some(Some(d)),
                     Err(e) => {
                         errs.push(FieldError::invalid(
-                            format!("{item_path}.image"),
+                            item_path(i, "image"),
                             &item.image,
                             e.to_string(),
                         ));
@@ -298,12 +314,12 @@ fn histories_from_wire(
                 }
             };
             if let (Some(pull_spec), Some(image)) = (pull_spec, image) {
-                events.push(TagEvent {
-                    created: item.created,
+                events.push(TagEvent::from_parts(
+                    item.created,
                     pull_spec,
                     image,
-                    generation: item.generation,
-                });
+                    item.generation,
+                ));
             }
         }
         // The wire is newest first; the domain stores oldest first.
@@ -313,7 +329,7 @@ fn histories_from_wire(
                 key,
                 TagHistory {
                     events,
-                    conditions: list.conditions.clone(),
+                    conditions: list.conditions,
                 },
             );
         }
@@ -369,7 +385,7 @@ impl TryFrom<api::ImageStream> for ImageStream {
             }
         }
 
-        let histories = histories_from_wire(&wire.status.tags, &mut errs);
+        let histories = histories_from_wire(std::mem::take(&mut wire.status.tags), &mut errs);
 
         ValidationError::check(errs)?;
         let Some((name, namespace)) = typed else {
