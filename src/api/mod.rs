@@ -19,29 +19,23 @@
 //! `serde_json` and `serde-saphyr` (a maintained, pure-Rust YAML crate
 //! that rejects duplicate keys and reports line and column).
 //!
+//! The seed chapter's two objects:
+//!
 //! ```
 //! use imagestream::api;
 //!
-//! let yaml = r#"
-//! apiVersion: image.openshift.io/v1
-//! kind: ImageStream
-//! metadata:
-//!   name: origin-ruby-sample
-//!   namespace: test
-//! status:
-//!   dockerImageRepository: 172.30.56.218:5000/test/origin-ruby-sample
-//!   tags:
-//!   - tag: latest
-//!     items:
-//!     - created: 2017-09-29T13:40:11Z
-//!       dockerImageReference: 172.30.56.218:5000/test/origin-ruby-sample@sha256:909de62d1f609a717ec433cc25ca5cf00941545c83a01fb31527771e1fab3fc5
-//!       generation: 1
-//!       image: sha256:909de62d1f609a717ec433cc25ca5cf00941545c83a01fb31527771e1fab3fc5
-//! "#;
-//! let wire: api::ImageStream = serde_saphyr::from_str(yaml)?;
-//! assert_eq!(wire.status.tags[0].items.len(), 1);
-//! let json = serde_json::to_string(&wire)?;
+//! let stream: api::ImageStream =
+//!     serde_saphyr::from_str(include_str!("../../tests/fixtures/seed_imagestream.yaml"))?;
+//! assert_eq!(stream.metadata.resource_version, "633");
+//! assert_eq!(stream.status.tags[0].items.len(), 2);
+//! let json = serde_json::to_string(&stream)?;
 //! assert!(json.contains(r#""lookupPolicy":{"local":false}"#)); // structs are always written
+//!
+//! let mapping: api::ImageStreamMapping =
+//!     serde_saphyr::from_str(include_str!("../../tests/fixtures/seed_mapping.yaml"))?;
+//! let metadata = mapping.image.docker_image_metadata.as_ref().expect("present");
+//! assert_eq!(metadata.api_version, "1.0"); // the old spelling reads too
+//! assert_eq!(metadata.size, 441_976_279);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
