@@ -185,3 +185,99 @@ impl<'a> IntoIterator for &'a TagHistory {
         self.events.iter().rev()
     }
 }
+
+/// What [`TagHistory::add`] did (the §5 table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AddOutcome {
+    /// Pull spec, image and generation all matched: nothing changed.
+    Unchanged,
+    /// Only the generation of the current entry changed.
+    GenerationUpdated,
+    /// The current entry was rewritten in place (same pull spec or same
+    /// image); its `created` is kept.
+    Rewritten,
+    /// A new current entry was pushed on top.
+    Pushed,
+}
+
+impl AddOutcome {
+    /// Whether anything changed (the Go helper's `bool`).
+    #[must_use]
+    pub fn changed(self) -> bool {
+        self != Self::Unchanged
+    }
+}
+
+impl TagHistory {
+    /// OpenShift's `AddTagEventToImageStream` for this tag (§5): push `next`
+    /// only when both its pull spec and its image differ from the current
+    /// entry's; otherwise rewrite the current entry in place (keeping its
+    /// `created`). Any change clears the conditions; an empty history
+    /// becomes `[next]` and loses its conditions. Amortised O(1).
+    pub fn add(&mut self, next: TagEvent) -> AddOutcome {
+        let Some(prev) = self.events.last_mut() else {
+            self.events.push(next);
+            self.conditions.clear();
+            return AddOutcome::Pushed;
+        };
+        let same_ref = prev.pull_spec.as_str() == next.pull_spec.as_str();
+        let same_image = prev.image_str() == next.image_str();
+        let outcome = match (same_ref, same_image) {
+            (true, true) if prev.generation == next.generation => return AddOutcome::Unchanged,
+            (true, true) => {
+                prev.generation = next.generation;
+                AddOutcome::GenerationUpdated
+            }
+            (true, false) | (false, true) => {
+                *prev = TagEvent::from_parts(
+                    prev.created,
+                    next.pull_spec.clone(),
+                    next.image(),
+                    next.generation,
+                );
+                AddOutcome::Rewritten
+            }
+            (false, false) => {
+                self.events.push(next);
+                AddOutcome::Pushed
+            }
+        };
+        self.conditions.clear();
+        outcome
+    }
+
+    /// Drops the oldest entries beyond `max` (never the current one).
+    /// Returns what was dropped, oldest first.
+    pub(crate) fn truncate_to(&mut self, max: usize) -> Vec<TagEvent> {
+        let max = max.max(1);
+        if self.events.len() <= max {
+            return Vec::new();
+        }
+        let excess = self.events.len() - max;
+        self.events.drain(..excess).collect()
+    }
+
+    /// Keeps the entries for which `keep(revision, event)` holds (revision 0
+    /// = current); returns the removed ones with their revisions, newest
+    /// first.
+    pub(crate) fn retain_revisions(
+        &mut self,
+        mut keep: impl FnMut(usize, &TagEvent) -> bool,
+    ) -> Vec<(usize, TagEvent)> {
+        let n = self.events.len();
+        let mut removed = Vec::new();
+        let mut kept = Vec::with_capacity(n);
+        for (i, e) in std::mem::take(&mut self.events).into_iter().enumerate() {
+            let revision = n - 1 - i;
+            if keep(revision, &e) {
+                kept.push(e);
+            } else {
+                removed.push((revision, e));
+            }
+        }
+        self.events = kept;
+        removed.reverse();
+        removed
+    }
+}

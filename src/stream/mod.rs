@@ -38,20 +38,29 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod edit;
+mod generation;
 mod history;
 mod mapping;
+mod resolve;
 mod spec;
+mod tracking;
 mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use crate::api;
 use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 
-pub use history::{TagEvent, TagHistory};
+pub use edit::{PruneOptions, Pruned, RollbackError, RollbackTarget};
+pub use generation::{NoLookup, SpecChanges, SpecContext, SpecError, StreamLookup};
+pub use history::{AddOutcome, TagEvent, TagHistory};
 pub use mapping::ImageStreamMapping;
+pub use resolve::ResolveError;
 pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
+pub use tracking::{CircularReference, FollowError, Followed};
 pub use validate::{
     FieldError, FieldErrorType, ValidationError, validate_image, validate_image_stream_import,
     validate_image_stream_mapping, validate_image_stream_tag,
@@ -71,6 +80,10 @@ pub struct ImageStream {
     status_repository: String,
     public_repository: String,
     histories: BTreeMap<TagName, TagHistory>,
+    /// Image id index, built by the first id lookup, then kept in step.
+    index: resolve::ImageIndex,
+    /// Optional cap on every tag's history length.
+    history_limit: Option<NonZeroUsize>,
 }
 
 impl ImageStream {
@@ -99,6 +112,8 @@ impl ImageStream {
             status_repository: String::new(),
             public_repository: String::new(),
             histories: BTreeMap::new(),
+            index: resolve::ImageIndex::default(),
+            history_limit: None,
         })
     }
 
@@ -392,6 +407,8 @@ impl TryFrom<api::ImageStream> for ImageStream {
             status_repository: wire.status.docker_image_repository,
             public_repository: wire.status.public_docker_image_repository,
             histories,
+            index: resolve::ImageIndex::default(),
+            history_limit: None,
         })
     }
 }

@@ -19,6 +19,29 @@ pub struct ImportPolicy {
     pub import_mode: ImportMode,
 }
 
+impl ImportPolicy {
+    /// With `insecure` set.
+    #[must_use]
+    pub fn insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
+    /// With `scheduled` set.
+    #[must_use]
+    pub fn scheduled(mut self, scheduled: bool) -> Self {
+        self.scheduled = scheduled;
+        self
+    }
+
+    /// With an import mode.
+    #[must_use]
+    pub fn import_mode(mut self, mode: ImportMode) -> Self {
+        self.import_mode = mode;
+        self
+    }
+}
+
 /// `importPolicy.importMode`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -1,0 +1,389 @@
+//! Changing histories: add, delete, rollback, limits and pruning.
+
+use std::num::NonZeroUsize;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::reference::{Digest, TagName};
+
+use super::generation::{SpecChanges, SpecContext, SpecError};
+use super::history::AddOutcome;
+use super::resolve::ResolveError;
+use super::{ImageStream, ReferencePolicy, SpecTag, TagEvent, TagSource};
+
+/// Which entry of a tag's history to roll back to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RollbackTarget {
+    /// A revision: 0 is the current entry, 1 the one before, …
+    Revision(usize),
+    /// An image id or id prefix among the tag's entries.
+    Image(String),
+}
+
+/// Why a rollback was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RollbackError {
+    /// The tag has no history.
+    #[error("imagestreamtags.image.openshift.io \"{stream}:{tag}\" not found")]
+    UnknownTag {
+        /// The stream.
+        stream: String,
+        /// The tag.
+        tag: String,
+    },
+    /// The revision is past the oldest entry.
+    #[error("revision {revision} of tag {tag} does not exist: the history has {len} entries")]
+    RevisionOutOfRange {
+        /// The tag.
+        tag: String,
+        /// The revision asked for.
+        revision: usize,
+        /// How many entries there are.
+        len: usize,
+    },
+    /// No entry, or more than one image, matches the id.
+    #[error(transparent)]
+    Image(#[from] ResolveError),
+    /// The entry has no image to pin (a reference tag).
+    #[error("revision {revision} of tag {tag} has no image to roll back to")]
+    NoImage {
+        /// The tag.
+        tag: String,
+        /// The revision.
+        revision: usize,
+    },
+    /// Pinning the image failed.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+}
+
+/// Pruning settings (`oc adm prune images`, §17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PruneOptions {
+    /// Keep this many revisions of every tag (default 3).
+    pub keep_tag_revisions: usize,
+    /// Keep entries, and whole streams, younger than this (default 60 min).
+    pub keep_younger_than: TimeDelta,
+}
+
+impl Default for PruneOptions {
+    fn default() -> Self {
+        Self {
+            keep_tag_revisions: 3,
+            keep_younger_than: TimeDelta::minutes(60),
+        }
+    }
+}
+
+impl PruneOptions {
+    /// Keep this many revisions of every tag.
+    #[must_use]
+    pub fn keep_tag_revisions(mut self, n: usize) -> Self {
+        self.keep_tag_revisions = n;
+        self
+    }
+
+    /// Keep entries and streams younger than this.
+    #[must_use]
+    pub fn keep_younger_than(mut self, age: TimeDelta) -> Self {
+        self.keep_younger_than = age;
+        self
+    }
+}
+
+/// One entry removed by pruning or a history limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Pruned {
+    /// The tag it was removed from.
+    pub tag: TagName,
+    /// Its revision before removal (0 = current).
+    pub revision: usize,
+    /// The entry.
+    pub event: TagEvent,
+}
+
+impl ImageStream {
+    /// Adds `event` to `tag`'s history with the rules of §5, applying the
+    /// history limit and keeping the id index in step; no tracking.
+    pub(crate) fn add_to_history(&mut self, tag: &TagName, event: TagEvent) -> AddOutcome {
+        let history = self.histories.entry(tag.clone()).or_default();
+        let before = history.current().cloned();
+        let outcome = history.add(event);
+        let dropped = match self.history_limit {
+            Some(limit) if outcome == AddOutcome::Pushed => history.truncate_to(limit.get()),
+            _ => Vec::new(),
+        };
+        let current = history.current().cloned();
+        match (outcome, before, current) {
+            (AddOutcome::Pushed, _, Some(now)) => self.index.added(tag, &now),
+            (AddOutcome::Rewritten, Some(was), Some(now)) => {
+                self.index.removed(tag, &was);
+                self.index.added(tag, &now);
+            }
+            _ => {}
+        }
+        for e in &dropped {
+            self.index.removed(tag, e);
+        }
+        outcome
+    }
+
+    /// Adds `event` to `tag`'s history (OpenShift's
+    /// `AddTagEventToImageStream`, §5), then updates every tag that tracks
+    /// it, transitively and in a fixed order. Returns whether `tag`'s
+    /// history changed.
+    ///
+    /// ```
+    /// use imagestream::chrono::{TimeZone, Utc};
+    /// use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+    /// use imagestream::stream::{ImageStream, TagEvent};
+    ///
+    /// let mut is = ImageStream::new(Namespace::parse("test")?, StreamName::parse("app")?)?;
+    /// let latest = TagName::parse("latest")?;
+    /// let at = Utc.with_ymd_and_hms(2017, 9, 29, 13, 40, 11).unwrap();
+    /// let push = |hex: &str| -> Result<TagEvent, Box<dyn std::error::Error>> {
+    ///     let image = Digest::parse(&format!("sha256:{}", hex.repeat(64)))?;
+    ///     let spec = ImageReference::parse(&format!("172.30.56.218:5000/test/app@{image}"))?;
+    ///     Ok(TagEvent::new(spec, Some(image), 1, at))
+    /// };
+    /// assert!(is.add_event(&latest, push("a")?));
+    /// assert!(is.add_event(&latest, push("b")?));
+    /// assert!(!is.add_event(&latest, push("b")?)); // nothing new
+    /// let history = is.history("latest").unwrap();
+    /// assert_eq!(history.len(), 2); // newest first: b, then a
+    /// assert!(history.current().unwrap().image().unwrap().hex().starts_with("bbbb"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_event(&mut self, tag: &TagName, event: TagEvent) -> bool {
+        let changed = self.add_to_history(tag, event).changed();
+        if changed {
+            self.propagate(tag);
+        }
+        changed
+    }
+
+    /// Deletes a tag (`oc tag -d`, §11.4): its spec and its whole history go;
+    /// images stay, and tags that tracked it keep their histories.
+    ///
+    /// # Errors
+    ///
+    /// `imagestreamtags.image.openshift.io "<stream>:<tag>" not found` when
+    /// the tag has neither a spec nor a history.
+    pub fn delete_tag(&mut self, tag: &str) -> Result<(), ResolveError> {
+        let spec = self.spec_tags.remove(tag);
+        let history = self.histories.remove_entry(tag);
+        if spec.is_none() && history.is_none() {
+            return Err(ResolveError::TagNotFound {
+                stream: self.name.to_string(),
+                tag: tag.to_owned(),
+            });
+        }
+        if let Some((name, h)) = history {
+            for e in &h.events {
+                self.index.removed(&name, e);
+            }
+        }
+        if spec.is_some() {
+            self.meta.generation += 1;
+        }
+        Ok(())
+    }
+
+    /// Points `tag` back at an older entry of its history: the spec tag
+    /// becomes a pin on that image (`ImageStreamImage <stream>@<image>`, so
+    /// no scheduled import can undo it) and the image is pushed on top of
+    /// the history with the rules of §5; tracking tags follow. This is
+    /// `oc tag <stream>@<old image> <stream>:<tag>`.
+    ///
+    /// # Errors
+    ///
+    /// Unknown tag, revision out of range, an id that matches no entry or
+    /// several images, or an entry without an image.
+    pub fn rollback(
+        &mut self,
+        tag: &TagName,
+        target: &RollbackTarget,
+        now: DateTime<Utc>,
+    ) -> Result<SpecChanges, RollbackError> {
+        let history =
+            self.histories
+                .get(tag.as_str())
+                .ok_or_else(|| RollbackError::UnknownTag {
+                    stream: self.name.to_string(),
+                    tag: tag.to_string(),
+                })?;
+        let (revision, image): (usize, Option<Digest>) = match target {
+            RollbackTarget::Revision(r) => {
+                let e = history.get(*r).ok_or(RollbackError::RevisionOutOfRange {
+                    tag: tag.to_string(),
+                    revision: *r,
+                    len: history.len(),
+                })?;
+                (*r, e.image())
+            }
+            RollbackTarget::Image(id) => {
+                let mut matches: Vec<(usize, Digest)> = history
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| e.image().filter(|d| d.matches_prefix(id)).map(|d| (i, d)))
+                    .collect();
+                matches.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+                matches.dedup_by(|a, b| a.1 == b.1);
+                match matches.as_slice() {
+                    [] => return Err(ResolveError::ImageNotFound { id: id.clone() }.into()),
+                    [(i, d)] => (*i, Some(d.clone())),
+                    many => {
+                        return Err(ResolveError::Ambiguous {
+                            id: id.clone(),
+                            matches: many.iter().map(|(_, d)| d.to_string()).collect(),
+                        }
+                        .into());
+                    }
+                }
+            }
+        };
+        let image = image.ok_or_else(|| RollbackError::NoImage {
+            tag: tag.to_string(),
+            revision,
+        })?;
+        let mut spec = self
+            .spec_tags
+            .get(tag.as_str())
+            .cloned()
+            .unwrap_or_default();
+        spec.source = Some(TagSource::ImageStreamImage {
+            namespace: None,
+            stream: Some(self.name.clone()),
+            id: image.as_str().into(),
+        });
+        spec.reference = false;
+        spec.import_policy.scheduled = false;
+        if spec.reference_policy != ReferencePolicy::Local {
+            spec.reference_policy = ReferencePolicy::Source;
+        }
+        Ok(self.set_spec_tag(tag.clone(), spec, &SpecContext::new(now))?)
+    }
+
+    /// Caps every tag's history at `limit` revisions from now on (the
+    /// current entry is never dropped); `None` lifts the cap. Beyond
+    /// OpenShift, which never trims history by itself.
+    pub fn set_history_limit(&mut self, limit: Option<NonZeroUsize>) -> Vec<Pruned> {
+        self.history_limit = limit;
+        let Some(limit) = limit else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (tag, h) in &mut self.histories {
+            let len = h.len();
+            let dropped = h.truncate_to(limit.get());
+            let kept = len - dropped.len();
+            for (i, e) in dropped.into_iter().enumerate() {
+                self.index.removed(tag, &e);
+                out.push(Pruned {
+                    tag: tag.clone(),
+                    revision: len - 1 - i,
+                    event: e,
+                });
+            }
+            debug_assert!(kept >= 1 || len == 0);
+        }
+        out
+    }
+
+    /// The history limit, if any.
+    #[must_use]
+    pub fn history_limit(&self) -> Option<NonZeroUsize> {
+        self.history_limit
+    }
+
+    /// `oc adm prune images` on this stream's history (§17), as a pure
+    /// function: a stream younger than `keep_younger_than` is left alone;
+    /// otherwise an entry stays if it is younger than that, if it is the
+    /// current entry of a tag in use, if its revision is below
+    /// `keep_tag_revisions`, or if its image is in use. Tags left empty are
+    /// removed. Returns what was removed.
+    pub fn prune(
+        &mut self,
+        options: &PruneOptions,
+        now: DateTime<Utc>,
+        tag_in_use: impl Fn(&TagName) -> bool,
+        image_in_use: impl Fn(&Digest) -> bool,
+    ) -> Vec<Pruned> {
+        if self
+            .meta
+            .creation_timestamp
+            .is_some_and(|c| now - c < options.keep_younger_than)
+        {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut emptied = Vec::new();
+        for (tag, h) in &mut self.histories {
+            let in_use = tag_in_use(tag);
+            let was_empty = h.is_empty();
+            let removed = h.retain_revisions(|rev, e| {
+                e.created
+                    .is_some_and(|c| now - c < options.keep_younger_than)
+                    || (rev == 0 && in_use)
+                    || rev < options.keep_tag_revisions
+                    || e.image().is_some_and(|d| image_in_use(&d))
+            });
+            for (revision, event) in removed {
+                self.index.removed(tag, &event);
+                out.push(Pruned {
+                    tag: tag.clone(),
+                    revision,
+                    event,
+                });
+            }
+            if h.is_empty() && !was_empty {
+                emptied.push(tag.clone());
+            }
+        }
+        for t in emptied {
+            self.histories.remove(t.as_str());
+        }
+        out
+    }
+}
+
+impl SpecTag {
+    /// This spec tag with another source.
+    #[must_use]
+    pub fn with_source(mut self, source: TagSource) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// This spec tag as a reference tag (never imported).
+    #[must_use]
+    pub fn with_reference(mut self, reference: bool) -> Self {
+        self.reference = reference;
+        self
+    }
+
+    /// This spec tag with another reference policy.
+    #[must_use]
+    pub fn with_reference_policy(mut self, policy: ReferencePolicy) -> Self {
+        self.reference_policy = policy;
+        self
+    }
+
+    /// This spec tag with another import policy.
+    #[must_use]
+    pub fn with_import_policy(mut self, policy: super::ImportPolicy) -> Self {
+        self.import_policy = policy;
+        self
+    }
+
+    /// This spec tag with a generation (0 asks for a re-import).
+    #[must_use]
+    pub fn with_generation(mut self, generation: Option<i64>) -> Self {
+        self.generation = generation;
+        self
+    }
+}

@@ -1,0 +1,411 @@
+//! Spec changes, the way OpenShift's image stream strategy applies them
+//! (§8, §9): generations, `tagRefChanged`, and the events `tagsChanged`
+//! writes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::reference::{ImageReference, Namespace, StreamName, TagName};
+
+use super::tracking::CircularReference;
+use super::validate::{FieldError, ValidationError};
+use super::{ImageStream, SpecTag, TagEvent, TagSource};
+
+/// Finds other streams, for spec tags whose source is a tag or image of
+/// another stream. Implemented for closures.
+pub trait StreamLookup {
+    /// The stream `namespace/name`, if it exists.
+    fn stream(&self, namespace: &Namespace, name: &StreamName) -> Option<ImageStream>;
+}
+
+impl<F: Fn(&Namespace, &StreamName) -> Option<ImageStream>> StreamLookup for F {
+    fn stream(&self, namespace: &Namespace, name: &StreamName) -> Option<ImageStream> {
+        self(namespace, name)
+    }
+}
+
+/// A lookup that knows no other stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoLookup;
+
+impl StreamLookup for NoLookup {
+    fn stream(&self, _: &Namespace, _: &StreamName) -> Option<ImageStream> {
+        None
+    }
+}
+
+/// What a spec change needs from outside: the time, the integrated
+/// registry's host (for the pull-through rewrite of §9.3 step 8) and a way
+/// to read other streams.
+#[derive(Clone, Copy)]
+pub struct SpecContext<'a> {
+    /// Now: the `created` of events written.
+    pub now: DateTime<Utc>,
+    /// The integrated registry's `host[:port]`, if there is one.
+    pub internal_registry: Option<&'a str>,
+    /// Other streams.
+    pub lookup: &'a dyn StreamLookup,
+}
+
+impl std::fmt::Debug for SpecContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpecContext")
+            .field("now", &self.now)
+            .field("internal_registry", &self.internal_registry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> SpecContext<'a> {
+    /// A context at `now`, with no integrated registry and no other streams.
+    #[must_use]
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            internal_registry: None,
+            lookup: &NoLookup,
+        }
+    }
+
+    /// With the integrated registry's host.
+    #[must_use]
+    pub fn with_internal_registry(mut self, host: &'a str) -> Self {
+        self.internal_registry = Some(host);
+        self
+    }
+
+    /// With a way to read other streams.
+    #[must_use]
+    pub fn with_lookup(mut self, lookup: &'a dyn StreamLookup) -> Self {
+        self.lookup = lookup;
+        self
+    }
+}
+
+/// What a spec change did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpecChanges {
+    /// The stream generation after the change.
+    pub generation: i64,
+    /// Whether the generation was bumped.
+    pub generation_bumped: bool,
+    /// Tags whose history changed (directly or by tracking), in order.
+    pub histories_changed: Vec<TagName>,
+}
+
+/// Why a spec change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// Tracking tags would follow each other in a circle.
+    #[error(transparent)]
+    Circular(#[from] CircularReference),
+    /// A source could not be resolved (field errors, OpenShift's wording).
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+}
+
+impl ImageStream {
+    /// `tagRefChanged` (§8): whether `next` differs from `old` in a way that
+    /// re-resolves the tag. Changes of kind, `scheduled`, `insecure` and
+    /// reference policy are **not** changes.
+    #[must_use]
+    pub fn tag_ref_changed(&self, old: &SpecTag, next: &SpecTag) -> bool {
+        let Some(next_src) = next.source() else {
+            return false;
+        };
+        let ns = |s: Option<&TagSource>| {
+            s.and_then(TagSource::namespace)
+                .unwrap_or(&self.namespace)
+                .clone()
+        };
+        let name = |s: Option<&TagSource>| s.map(TagSource::name).unwrap_or_default();
+        let generation_reset =
+            matches!((old.generation, next.generation), (Some(a), Some(0)) if a != 0);
+        ns(old.source()) != ns(Some(next_src))
+            || name(old.source()) != next_src.name()
+            || old.reference != next.reference
+            || old.import_policy.import_mode != next.import_policy.import_mode
+            || generation_reset
+    }
+
+    /// Applies a new set of spec tags the way the server's update strategy
+    /// does (§8, §9.3): generations (`updateSpecTagGenerationsForUpdate`, the
+    /// stream generation bump, `ensureSpecTagGenerationsAreSet`), then the
+    /// events of `tagsChanged` for new or changed tags: a reference tag gets
+    /// an image-less event at once, an `ImageStreamTag` or
+    /// `ImageStreamImage` source is resolved (in this stream, or through
+    /// the lookup) and copied, an external image waits for import. Then
+    /// tracking tags follow, transitively.
+    ///
+    /// Removing a spec tag this way leaves its history (§9.4).
+    ///
+    /// # Errors
+    ///
+    /// [`SpecError::Circular`] when a tracking tag would close a circle,
+    /// [`SpecError::Invalid`] when a source stream is missing
+    /// (`spec.tags[t].from.name: Not found: "<name>"`) or an image id does
+    /// not resolve (`…: error generating tag event: <err>`). Nothing is
+    /// changed on error.
+    pub fn update_spec(
+        &mut self,
+        mut next: BTreeMap<TagName, SpecTag>,
+        ctx: &SpecContext<'_>,
+    ) -> Result<SpecChanges, SpecError> {
+        let old = std::mem::take(&mut self.spec_tags);
+        // updateSpecTagGenerationsForUpdate
+        for (t, s) in &mut next {
+            if s.generation != Some(0)
+                && let Some(o) = old.get(t)
+            {
+                s.generation = o.generation;
+            }
+        }
+        let bump = next != old || self.meta.generation == 0;
+        let generation = if bump {
+            self.meta.generation + 1
+        } else {
+            self.meta.generation
+        };
+        // ensureSpecTagGenerationsAreSet
+        let changed: Vec<TagName> = next
+            .iter()
+            .filter(|(t, s)| old.get(*t).is_none_or(|o| self.tag_ref_changed(o, s)))
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in &changed {
+            if let Some(s) = next.get_mut(t) {
+                s.generation = None;
+            }
+        }
+        for s in next.values_mut() {
+            if matches!(s.generation, None | Some(0)) {
+                s.generation = Some(generation);
+            }
+        }
+        self.spec_tags = next;
+        let resolved = self
+            .check_cycles(&changed)
+            .map_err(SpecError::from)
+            .and_then(|()| self.events_for(&changed, ctx));
+        let events = match resolved {
+            Ok(events) => events,
+            Err(e) => {
+                self.spec_tags = old;
+                return Err(e);
+            }
+        };
+        self.meta.generation = generation;
+        let mut histories_changed = Vec::new();
+        for (t, event) in events {
+            if self.add_to_history(&t, event).changed() {
+                histories_changed.push(t.clone());
+                histories_changed.extend(self.propagate(&t));
+            }
+        }
+        Ok(SpecChanges {
+            generation,
+            generation_bumped: bump,
+            histories_changed,
+        })
+    }
+
+    /// What the server does on create (§8): generation 1, every spec tag at
+    /// generation 1, the status reset, then the events of `tagsChanged` for
+    /// every spec tag.
+    ///
+    /// # Errors
+    ///
+    /// As [`update_spec`](Self::update_spec).
+    pub fn prepare_for_create(&mut self, ctx: &SpecContext<'_>) -> Result<SpecChanges, SpecError> {
+        self.meta.generation = 1;
+        for s in self.spec_tags.values_mut() {
+            s.generation = Some(1);
+        }
+        self.histories.clear();
+        self.index = super::resolve::ImageIndex::default();
+        let tags: Vec<TagName> = self.spec_tags.keys().cloned().collect();
+        self.check_cycles(&tags)?;
+        let events = self.events_for(&tags, ctx)?;
+        let mut histories_changed = Vec::new();
+        for (t, event) in events {
+            if self.add_to_history(&t, event).changed() {
+                histories_changed.push(t.clone());
+                histories_changed.extend(self.propagate(&t));
+            }
+        }
+        Ok(SpecChanges {
+            generation: 1,
+            generation_bumped: true,
+            histories_changed,
+        })
+    }
+
+    /// Sets one spec tag (through [`update_spec`](Self::update_spec)).
+    ///
+    /// # Errors
+    ///
+    /// As [`update_spec`](Self::update_spec).
+    pub fn set_spec_tag(
+        &mut self,
+        tag: TagName,
+        spec: SpecTag,
+        ctx: &SpecContext<'_>,
+    ) -> Result<SpecChanges, SpecError> {
+        let mut next = self.spec_tags.clone();
+        next.insert(tag, spec);
+        self.update_spec(next, ctx)
+    }
+
+    /// Removes one spec tag, leaving its history (§9.4).
+    pub fn remove_spec_tag(&mut self, tag: &str) -> Option<SpecTag> {
+        let removed = self.spec_tags.remove(tag)?;
+        self.meta.generation += 1;
+        Some(removed)
+    }
+
+    fn check_cycles(&self, tags: &[TagName]) -> Result<(), CircularReference> {
+        for t in tags {
+            if let Some(target) = self
+                .spec_tags
+                .get(t.as_str())
+                .and_then(|s| s.source())
+                .and_then(|s| self.tracked_tag(s))
+                && let Some(c) = self.would_cycle(t, target)
+            {
+                return Err(c);
+            }
+        }
+        Ok(())
+    }
+
+    /// The events `tagsChanged` writes for `tags` (§9.3 steps 4-8).
+    fn events_for(
+        &self,
+        tags: &[TagName],
+        ctx: &SpecContext<'_>,
+    ) -> Result<Vec<(TagName, TagEvent)>, SpecError> {
+        let mut out = Vec::new();
+        let mut errs = Vec::new();
+        for t in tags {
+            let Some(spec) = self.spec_tags.get(t.as_str()) else {
+                continue;
+            };
+            let Some(source) = spec.source() else {
+                continue;
+            };
+            let generation = spec.generation.unwrap_or(self.meta.generation);
+            let path = || format!("spec.tags[{t}].from.name");
+            let (namespace, stream) = match source {
+                TagSource::DockerImage(r) => {
+                    if spec.reference {
+                        out.push((
+                            t.clone(),
+                            TagEvent::from_parts(Some(ctx.now), r.clone(), None, generation),
+                        ));
+                    }
+                    continue;
+                }
+                TagSource::ImageStreamTag {
+                    namespace, stream, ..
+                }
+                | TagSource::ImageStreamImage {
+                    namespace, stream, ..
+                } => (namespace, stream),
+            };
+            let same = namespace.as_ref().is_none_or(|n| *n == self.namespace)
+                && stream.as_ref().is_none_or(|s| *s == self.name);
+            let fetched;
+            let ref_stream = if same {
+                self
+            } else {
+                let ns = namespace.as_ref().unwrap_or(&self.namespace);
+                let name = stream.as_ref().unwrap_or(&self.name);
+                if let Some(s) = ctx.lookup.stream(ns, name) {
+                    fetched = s;
+                    &fetched
+                } else {
+                    errs.push(FieldError::not_found(path(), &source.name()));
+                    continue;
+                }
+            };
+            let event = match source {
+                TagSource::ImageStreamTag { tag, .. } => match ref_stream
+                    .latest_tagged_image(tag.as_str())
+                {
+                    // "referenced tag or ID doesn't exist, which is ok"
+                    None => continue,
+                    Some(e) => {
+                        TagEvent::from_parts(e.created, e.pull_spec.clone(), e.image(), generation)
+                    }
+                },
+                TagSource::ImageStreamImage { id, .. } => match ref_stream.resolve_image(id) {
+                    Ok(e) => TagEvent::from_parts(
+                        Some(ctx.now),
+                        e.pull_spec.clone(),
+                        e.image(),
+                        generation,
+                    ),
+                    Err(e) => {
+                        errs.push(FieldError::invalid(
+                            path(),
+                            &source.name(),
+                            format!("error generating tag event: {e}"),
+                        ));
+                        continue;
+                    }
+                },
+                TagSource::DockerImage(_) => continue,
+            };
+            let event = if spec.reference {
+                event
+            } else {
+                self.pull_through(event, ref_stream, ctx)
+            };
+            out.push((t.clone(), event));
+        }
+        ValidationError::check(errs)?;
+        Ok(out)
+    }
+
+    /// §9.3 step 8: an image in the integrated registry under the referenced
+    /// stream's name is pulled through this stream instead.
+    fn pull_through(
+        &self,
+        event: TagEvent,
+        ref_stream: &ImageStream,
+        ctx: &SpecContext<'_>,
+    ) -> TagEvent {
+        let r = &event.pull_spec;
+        let internal = ctx
+            .internal_registry
+            .is_some_and(|h| r.registry() == Some(h));
+        if !internal
+            || r.namespace() != Some(ref_stream.namespace.as_str())
+            || r.name() != ref_stream.name.as_str()
+        {
+            return event;
+        }
+        let mut text = format!(
+            "{}/{}/{}",
+            r.registry().unwrap_or_default(),
+            self.namespace,
+            self.name
+        );
+        if let Some(id) = r.id() {
+            text.push('@');
+            text.push_str(id);
+        } else if let Some(tag) = r.tag() {
+            text.push(':');
+            text.push_str(tag);
+        }
+        match ImageReference::parse_owned(text) {
+            Ok(pull_spec) => {
+                TagEvent::from_parts(event.created, pull_spec, event.image(), event.generation)
+            }
+            Err(_) => event,
+        }
+    }
+}
