@@ -1,7 +1,7 @@
 //! Tag history, tracking, generations, resolution, rollback, deletion and
 //! pruning (SPEC §3-§5; openshift-semantics.md §5-§9, §11.4, §12, §17).
-//! Table cases carried over from OpenShift's helpers_test.go
-//! (TestAddTagEventToImageStream, TestUpdateTrackingTags, TestResolveImageID)
+//! Table cases carried over from OpenShift's `helpers_test.go`
+//! (`TestAddTagEventToImageStream`, `TestUpdateTrackingTags`, `TestResolveImageID`)
 //! with real digests where the Go tests use placeholder strings.
 
 use std::num::NonZeroUsize;
@@ -92,7 +92,8 @@ fn images(is: &ImageStream, t: &str) -> Vec<String> {
 #[test]
 fn add_event_table() {
     // (name, next pull spec, next image, expected history (ref, image) newest first, changed)
-    let cases: &[(&str, &str, u8, &[(&str, u8)], AddOutcome)] = &[
+    type Case<'a> = (&'a str, &'a str, u8, &'a [(&'a str, u8)], AddOutcome);
+    let cases: &[Case<'_>] = &[
         (
             "same ref and image",
             "repo:ref",
@@ -521,7 +522,7 @@ fn resolve_image_id_table() {
         Digest::parse("sha256:3c87c572822935df60f0f5d3665bd376841a7fcfeb806b5f212de6a00e9a7b26")
             .unwrap();
     assert!(!is.image_index_built());
-    assert_snapshot!(is.resolve_image(&d1.hex()).unwrap_err(), @r#"imagestreamimage.image.openshift.io "3c87c572822935df60f0f5d3665bd376841a7fcfeb806b5f212de6a00e9a7b25" not found"#);
+    assert_snapshot!(is.resolve_image(d1.hex()).unwrap_err(), @r#"imagestreamimage.image.openshift.io "3c87c572822935df60f0f5d3665bd376841a7fcfeb806b5f212de6a00e9a7b25" not found"#);
     assert!(is.image_index_built(), "built by the first lookup");
     let push = |d: &Digest| {
         TagEvent::new(
@@ -570,7 +571,8 @@ fn pull_spec_resolution() {
     );
     assert_eq!(is.resolve_pull_spec("pending").unwrap(), "quay.io/a/b:2");
     assert_eq!(
-        is.latest_tagged_image("").map(|e| e.generation()),
+        is.latest_tagged_image("")
+            .map(imagestream::stream::TagEvent::generation),
         None,
         "'' is latest"
     );
@@ -750,7 +752,7 @@ fn history_limit_caps_every_add() {
     is.add_event(&tag("t"), ev("r", 6, 1));
     assert_eq!(images(&is, "t"), [6, 5].map(|n| digest(n).to_string()));
     assert!(
-        is.resolve_image(&digest(1).to_string()).is_err(),
+        is.resolve_image(digest(1).as_ref()).is_err(),
         "the index forgot dropped entries"
     );
 }
