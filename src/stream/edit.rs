@@ -197,7 +197,9 @@ impl ImageStream {
     /// becomes a pin on that image (`ImageStreamImage <stream>@<image>`, so
     /// no scheduled import can undo it) and the image is pushed on top of
     /// the history with the rules of §5; tracking tags follow. This is
-    /// `oc tag <stream>@<old image> <stream>:<tag>`.
+    /// `oc tag <stream>@<old image> <stream>:<tag>`, except that it also
+    /// works when the tag is already pinned to that image (the server
+    /// would see no spec change and do nothing).
     ///
     /// # Errors
     ///
@@ -262,6 +264,10 @@ impl ImageStream {
         });
         spec.reference = false;
         spec.import_policy.scheduled = false;
+        // Generation 0 makes the strategy re-resolve the tag even when it is
+        // already pinned to this image (after newer pushes), so a rollback
+        // always makes its target current.
+        spec.generation = Some(0);
         if spec.reference_policy != ReferencePolicy::Local {
             spec.reference_policy = ReferencePolicy::Source;
         }

@@ -129,6 +129,9 @@ impl ImageStream {
     /// circle.
     pub(crate) fn would_cycle(&self, tag: &TagName, target: &TagName) -> Option<CircularReference> {
         let mut chain = vec![tag.clone(), target.clone()];
+        if target == tag {
+            return Some(CircularReference { chain });
+        }
         let mut seen = BTreeSet::from([tag.clone()]);
         let mut current = target.clone();
         while seen.insert(current.clone()) {
