@@ -156,14 +156,14 @@ impl Model {
     }
 
     /// Sets a spec tag the way the strategy does, for these three kinds.
-    fn set_spec(&mut self, tag: &str, spec: Spec) {
+    fn set_spec(&mut self, tag: &str, spec: &Spec) {
         // A rollback (Pin) always re-resolves; other identical specs are no-ops.
-        if self.spec.get(tag) == Some(&spec) && !matches!(spec, Spec::Pin(_)) {
+        if self.spec.get(tag) == Some(spec) && !matches!(spec, Spec::Pin(_)) {
             return;
         }
         self.generation += 1;
         self.spec.insert(tag.to_owned(), spec.clone());
-        let event = match &spec {
+        let event = match spec {
             Spec::External(_) => None,
             Spec::Alias(target) => self
                 .tags
@@ -184,6 +184,7 @@ impl Model {
     }
 }
 
+#[allow(clippy::too_many_lines)] // one dispatcher for every operation, then the checks
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut real = ImageStream::new(
         Namespace::parse("ns").unwrap(),
@@ -230,7 +231,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     prop_assert!(got.is_err(), "step {step}: a circle must be refused");
                 } else {
                     prop_assert!(got.is_ok(), "step {step}: {got:?}");
-                    model.set_spec(TAGS[tag], Spec::Alias(TAGS[target].to_owned()));
+                    model.set_spec(TAGS[tag], &Spec::Alias(TAGS[target].to_owned()));
                 }
             }
             Op::External { tag, version } => {
@@ -241,7 +242,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     &ctx,
                 )
                 .unwrap();
-                model.set_spec(TAGS[tag], Spec::External(format!("quay.io/x/y:{version}")));
+                model.set_spec(TAGS[tag], &Spec::External(format!("quay.io/x/y:{version}")));
             }
             Op::Rollback { tag, revision } => {
                 let got = real.rollback(
@@ -258,7 +259,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     None => prop_assert!(got.is_err(), "step {step}: {got:?}"),
                     Some(target) => {
                         prop_assert!(got.is_ok(), "step {step}: {got:?}");
-                        model.set_spec(TAGS[tag], Spec::Pin(target.1.clone()));
+                        model.set_spec(TAGS[tag], &Spec::Pin(target.1.clone()));
                         // rollback then resolve returns the target image
                         let current = real.latest_tagged_image(TAGS[tag]).unwrap();
                         prop_assert_eq!(current.image_str(), target.1.as_str(), "step {}", step);
