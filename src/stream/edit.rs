@@ -189,6 +189,7 @@ impl ImageStream {
         }
         if spec.is_some() {
             self.meta.generation += 1;
+            self.rebuild_followers();
         }
         Ok(())
     }

@@ -198,6 +198,7 @@ impl ImageStream {
             }
         };
         self.meta.generation = generation;
+        self.rebuild_followers();
         let mut histories_changed = Vec::new();
         for (t, event) in events {
             if self.add_to_history(&t, event).changed() {
@@ -229,6 +230,7 @@ impl ImageStream {
         let tags: Vec<TagName> = self.spec_tags.keys().cloned().collect();
         self.check_cycles(&tags)?;
         let events = self.events_for(&tags, ctx)?;
+        self.rebuild_followers();
         let mut histories_changed = Vec::new();
         for (t, event) in events {
             if self.add_to_history(&t, event).changed() {
@@ -263,6 +265,7 @@ impl ImageStream {
     pub fn remove_spec_tag(&mut self, tag: &str) -> Option<SpecTag> {
         let removed = self.spec_tags.remove(tag)?;
         self.meta.generation += 1;
+        self.rebuild_followers();
         Some(removed)
     }
 

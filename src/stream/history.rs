@@ -1,5 +1,7 @@
 //! Tag history: the stack of images a tag has pointed to, newest first.
 
+use std::collections::VecDeque;
+
 use chrono::{DateTime, Utc};
 
 use crate::api;
@@ -132,8 +134,9 @@ impl TagEvent {
 /// amortised O(1) push whatever the history's length.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TagHistory {
-    /// Oldest first.
-    pub(crate) events: Vec<TagEvent>,
+    /// Oldest first (a ring buffer, so capped histories drop their oldest
+    /// entry in O(1)).
+    pub(crate) events: VecDeque<TagEvent>,
     pub(crate) conditions: Vec<api::TagEventCondition>,
 }
 
@@ -141,7 +144,7 @@ impl TagHistory {
     /// The current entry (item 0 on the wire), if any.
     #[must_use]
     pub fn current(&self) -> Option<&TagEvent> {
-        self.events.last()
+        self.events.back()
     }
 
     /// The entries, newest first.
@@ -180,7 +183,7 @@ impl TagHistory {
 
 impl<'a> IntoIterator for &'a TagHistory {
     type Item = &'a TagEvent;
-    type IntoIter = std::iter::Rev<std::slice::Iter<'a, TagEvent>>;
+    type IntoIter = std::iter::Rev<std::collections::vec_deque::Iter<'a, TagEvent>>;
     fn into_iter(self) -> Self::IntoIter {
         self.events.iter().rev()
     }
@@ -216,8 +219,8 @@ impl TagHistory {
     /// `created`). Any change clears the conditions; an empty history
     /// becomes `[next]` and loses its conditions. Amortised O(1).
     pub fn add(&mut self, next: TagEvent) -> AddOutcome {
-        let Some(prev) = self.events.last_mut() else {
-            self.events.push(next);
+        let Some(prev) = self.events.back_mut() else {
+            self.events.push_back(next);
             self.conditions.clear();
             return AddOutcome::Pushed;
         };
@@ -239,7 +242,7 @@ impl TagHistory {
                 AddOutcome::Rewritten
             }
             (false, false) => {
-                self.events.push(next);
+                self.events.push_back(next);
                 AddOutcome::Pushed
             }
         };
@@ -267,11 +270,11 @@ impl TagHistory {
     ) -> Vec<(usize, TagEvent)> {
         let n = self.events.len();
         let mut removed = Vec::new();
-        let mut kept = Vec::with_capacity(n);
+        let mut kept = VecDeque::with_capacity(n);
         for (i, e) in std::mem::take(&mut self.events).into_iter().enumerate() {
             let revision = n - 1 - i;
             if keep(revision, &e) {
-                kept.push(e);
+                kept.push_back(e);
             } else {
                 removed.push((revision, e));
             }

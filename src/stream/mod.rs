@@ -84,6 +84,8 @@ pub struct ImageStream {
     index: resolve::ImageIndex,
     /// Optional cap on every tag's history length.
     history_limit: Option<NonZeroUsize>,
+    /// Derived from the spec: tag -> the tags that track it, by name.
+    followers: BTreeMap<TagName, Vec<TagName>>,
 }
 
 impl ImageStream {
@@ -114,6 +116,7 @@ impl ImageStream {
             histories: BTreeMap::new(),
             index: resolve::ImageIndex::default(),
             history_limit: None,
+            followers: BTreeMap::new(),
         })
     }
 
@@ -329,7 +332,7 @@ fn histories_from_wire(
             histories.insert(
                 key,
                 TagHistory {
-                    events,
+                    events: events.into(),
                     conditions: list.conditions,
                 },
             );
@@ -409,7 +412,9 @@ impl TryFrom<api::ImageStream> for ImageStream {
             histories,
             index: resolve::ImageIndex::default(),
             history_limit: None,
-        })
+            followers: BTreeMap::new(),
+        }
+        .with_followers())
     }
 }
 

@@ -1,7 +1,7 @@
 //! Tracking tags: same-stream `ImageStreamTag` sources that follow another
 //! tag's current image.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
 use crate::reference::TagName;
@@ -114,15 +114,26 @@ impl ImageStream {
 
     /// The spec tags that directly track `tag`, in name order.
     pub fn followers(&self, tag: &str) -> Vec<&TagName> {
-        self.spec_tags
-            .iter()
-            .filter(|(_, spec)| {
-                spec.source()
-                    .and_then(|s| self.tracked_tag(s))
-                    .is_some_and(|t| t.as_str() == tag)
-            })
-            .map(|(name, _)| name)
-            .collect()
+        self.followers
+            .get(tag)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Recomputes the follower map from the spec (after any spec change).
+    pub(crate) fn rebuild_followers(&mut self) {
+        let mut map: BTreeMap<TagName, Vec<TagName>> = BTreeMap::new();
+        for (name, spec) in &self.spec_tags {
+            if let Some(target) = spec.source().and_then(|s| self.tracked_tag(s)) {
+                map.entry(target.clone()).or_default().push(name.clone());
+            }
+        }
+        self.followers = map;
+    }
+
+    pub(crate) fn with_followers(mut self) -> Self {
+        self.rebuild_followers();
+        self
     }
 
     /// Whether tracking `target` from `tag` would close a circle; returns the
