@@ -110,13 +110,13 @@ fuzz_target!(|ops: Vec<Op>| {
                         let fc = is.latest_tagged_image(f.as_str());
                         // a follower has the same pull spec and image as its source
                         // (unless it is on a circle that came back to it)
-                        if let (Some(c), Some(fc)) = (&current, fc) {
-                            if is.follow_tag_reference(f.as_str()).is_ok() {
-                                assert_eq!(
-                                    (fc.pull_spec(), fc.image_str()),
-                                    (c.pull_spec(), c.image_str())
-                                );
-                            }
+                        if let (Some(c), Some(fc)) = (&current, fc)
+                            && is.follow_tag_reference(f.as_str()).is_ok()
+                        {
+                            assert_eq!(
+                                (fc.pull_spec(), fc.image_str()),
+                                (c.pull_spec(), c.image_str())
+                            );
                         }
                     }
                 }
