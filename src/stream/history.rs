@@ -132,6 +132,46 @@ impl TagEvent {
 ///
 /// Stored oldest first internally, so adding a new current entry is an
 /// amortised O(1) push whatever the history's length.
+///
+/// The seed chapter's section 6.4, "Imagestreamtag with two images in its
+/// history": the first entry is what the tag points at, the second what it
+/// pointed at before, and rolling back puts that one on top again.
+///
+/// ```
+/// use imagestream::chrono::{TimeZone, Utc};
+/// use imagestream::reference::TagName;
+/// use imagestream::stream::{ImageStream, RollbackTarget};
+///
+/// let yaml = r#"
+/// metadata: {name: origin-ruby-sample, namespace: test}
+/// status:
+///   tags:
+///   - items:
+///     - created: 2017-09-02T10:15:09Z
+///       dockerImageReference: 172.30.56.218:5000/test/origin-ruby-sample@sha256:47463d94eb5c049b2d23b03a9530bf944f8f967a0fe79147dd6b9135bf7dd13d
+///       generation: 2
+///       image: sha256:909de62d1f609a717ec433cc25ca5cf00941545c83a01fb31527771e1fab3fc5
+///     - created: 2017-09-29T13:40:11Z
+///       dockerImageReference: 172.30.56.218:5000/test/origin-ruby-sample@sha256:909de62d1f609a717ec433cc25ca5cf00941545c83a01fb31527771e1fab3fc5
+///       generation: 1
+///       image: sha256:47463d94eb5c049b2d23b03a9530bf944f8f967a0fe79147dd6b9135bf7dd13d
+///     tag: latest
+/// "#;
+/// let wire: imagestream::api::ImageStream = serde_saphyr::from_str(yaml)?;
+/// let mut is = ImageStream::try_from(wire)?;
+///
+/// let history = is.history("latest").expect("tagged");
+/// let images: Vec<&str> = history.iter().map(|e| &e.image_str()[7..15]).collect();
+/// assert_eq!(images, ["909de62d", "47463d94"]); // current, then previous
+///
+/// // Roll back to the previous image: it is pinned and pushed on top.
+/// let now = Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap();
+/// is.rollback(&TagName::parse("latest")?, &RollbackTarget::Revision(1), now)?;
+/// let history = is.history("latest").unwrap();
+/// assert_eq!(&history.current().unwrap().image_str()[7..15], "47463d94");
+/// assert_eq!(history.len(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TagHistory {
     /// Oldest first (a ring buffer, so capped histories drop their oldest

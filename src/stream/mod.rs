@@ -8,6 +8,26 @@
 //! event images are [`Digest`]s and spec tag sources are typed
 //! ([`TagSource`]).
 //!
+//! # Behaviour
+//!
+//! - [`ImageStream::add_event`] / [`TagHistory::add`]: OpenShift's
+//!   `AddTagEventToImageStream` table; amortised O(1).
+//! - Tracking tags (same-stream `ImageStreamTag` sources) follow their
+//!   source after every change, transitively and in name order; a circle
+//!   is refused when set and stops propagation when read from the wire.
+//! - [`ImageStream::update_spec`], [`ImageStream::set_spec_tag`],
+//!   [`ImageStream::prepare_for_create`]: the server strategy's generation
+//!   rules and `tagsChanged` events.
+//! - Resolution: [`ImageStream::latest_tagged_image`],
+//!   [`ImageStream::resolve_pull_spec`] (reference policy `Local`),
+//!   [`ImageStream::resolve_recent_pull_spec`] /
+//!   [`ImageStream::resolve_newest_pull_spec`],
+//!   [`ImageStream::image_stream_tag`], [`ImageStream::resolve_image`] (by
+//!   id prefix, through an index, ambiguity always an error).
+//! - [`ImageStream::rollback`], [`ImageStream::delete_tag`],
+//!   [`ImageStream::remove_spec_tag`], [`ImageStream::prune`],
+//!   [`ImageStream::set_history_limit`].
+//!
 //! Deliberately stricter than OpenShift's server (SPEC §2): tag names must
 //! be valid [`TagName`]s and event images must be digests (or empty for
 //! reference tags). The `api` layer still reads such objects, so a caller
