@@ -46,7 +46,9 @@
 
 pub mod api;
 pub mod error;
+pub mod ports;
 pub mod reference;
+pub mod service;
 pub mod stream;
 
 pub use chrono;

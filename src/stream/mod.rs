@@ -158,6 +158,29 @@ impl ImageStream {
         &self.meta
     }
 
+    /// Records the store's resource version in the metadata (for
+    /// [`StreamStore`](crate::ports::StreamStore) implementations).
+    pub fn set_resource_version(&mut self, version: u64) {
+        self.meta.resource_version = version.to_string();
+    }
+
+    /// Records the store-assigned uid in the metadata.
+    pub fn set_uid(&mut self, uid: String) {
+        self.meta.uid = uid;
+    }
+
+    /// Records when the stream was created.
+    pub fn set_creation_timestamp(&mut self, at: chrono::DateTime<chrono::Utc>) {
+        self.meta.creation_timestamp = Some(at);
+    }
+
+    /// Sets the repository fields of the status (§9.1): where images are
+    /// pushed, and the same from outside the cluster.
+    pub fn set_repositories(&mut self, internal: String, public: String) {
+        self.status_repository = internal;
+        self.public_repository = public;
+    }
+
     /// The stream generation (`metadata.generation`).
     #[must_use]
     pub fn generation(&self) -> i64 {

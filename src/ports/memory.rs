@@ -1,0 +1,218 @@
+//! The in-memory store: linearizable (one lock), strictly increasing
+//! resource versions, no lost update.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::api;
+use crate::reference::{Digest, Namespace, StreamName};
+use crate::stream::ImageStream;
+
+use super::store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};
+
+/// Streams and images in memory. Every operation takes one lock, so the
+/// store is linearizable; resource versions come from one counter, so
+/// they strictly increase across all writes; an update with a stale
+/// version is a [`StoreError::Conflict`], so no update is ever lost.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    revision: u64,
+    next_uid: u64,
+    streams: BTreeMap<(Namespace, StreamName), Stored<ImageStream>>,
+    images: BTreeMap<Box<str>, api::Image>,
+    log: Vec<StoreChange>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave Inner half-written:
+        // every write builds its new value first and inserts it last.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The store's current revision (the last resource version issued).
+    #[must_use]
+    pub fn revision(&self) -> u64 {
+        self.lock().revision
+    }
+}
+
+fn not_found(name: &StreamName) -> StoreError {
+    StoreError::NotFound {
+        resource: "imagestreams",
+        name: name.to_string(),
+    }
+}
+
+impl StreamStore for MemoryStore {
+    fn get(
+        &self,
+        namespace: &Namespace,
+        name: &StreamName,
+    ) -> Result<Stored<ImageStream>, StoreError> {
+        self.lock()
+            .streams
+            .get(&(namespace.clone(), name.clone()))
+            .cloned()
+            .ok_or_else(|| not_found(name))
+    }
+
+    fn list(
+        &self,
+        namespace: &Namespace,
+        limit: Option<usize>,
+        continue_token: Option<&str>,
+    ) -> Result<Page<Stored<ImageStream>>, StoreError> {
+        let after = match continue_token {
+            None => None,
+            Some(t) => {
+                Some(StreamName::parse(t).map_err(|_| StoreError::InvalidContinue(t.to_owned()))?)
+            }
+        };
+        let g = self.lock();
+        let limit = limit.unwrap_or(usize::MAX).max(1);
+        let mut items: Vec<Stored<ImageStream>> = g
+            .streams
+            .range(
+                (
+                    namespace.clone(),
+                    StreamName::parse("0").map_err(|_| StoreError::Unavailable("name".into()))?,
+                )..,
+            )
+            .take_while(|((ns, _), _)| ns == namespace)
+            .filter(|((_, n), _)| after.as_ref().is_none_or(|a| n > a))
+            .take(limit.saturating_add(1))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let token = more
+            .then(|| items.last().map(|s| s.value.name().to_string()))
+            .flatten();
+        Ok(Page::new(items, token))
+    }
+
+    fn create(&self, mut stream: ImageStream) -> Result<Stored<ImageStream>, StoreError> {
+        let mut g = self.lock();
+        let key = (stream.namespace().clone(), stream.name().clone());
+        if g.streams.contains_key(&key) {
+            return Err(StoreError::AlreadyExists {
+                resource: "imagestreams",
+                name: key.1.to_string(),
+            });
+        }
+        g.revision += 1;
+        g.next_uid += 1;
+        let rv = g.revision;
+        if stream.metadata().uid.is_empty() {
+            stream.set_uid(format!("00000000-0000-4000-8000-{:012x}", g.next_uid));
+        }
+        stream.set_resource_version(rv);
+        let stored = Stored::new(stream, rv);
+        g.streams.insert(key, stored.clone());
+        g.log.push(StoreChange::Created(stored.clone()));
+        Ok(stored)
+    }
+
+    fn update(
+        &self,
+        mut stream: ImageStream,
+        expected_version: u64,
+    ) -> Result<Stored<ImageStream>, StoreError> {
+        let mut g = self.lock();
+        let key = (stream.namespace().clone(), stream.name().clone());
+        let current = g.streams.get(&key).ok_or_else(|| not_found(&key.1))?;
+        if current.resource_version != expected_version {
+            return Err(StoreError::Conflict {
+                resource: "imagestreams",
+                name: key.1.to_string(),
+                expected: expected_version,
+                actual: current.resource_version,
+            });
+        }
+        let uid = current.value.metadata().uid.clone();
+        g.revision += 1;
+        let rv = g.revision;
+        stream.set_uid(uid);
+        stream.set_resource_version(rv);
+        let stored = Stored::new(stream, rv);
+        g.streams.insert(key, stored.clone());
+        g.log.push(StoreChange::Updated(stored.clone()));
+        Ok(stored)
+    }
+
+    fn delete(
+        &self,
+        namespace: &Namespace,
+        name: &StreamName,
+        uid: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let key = (namespace.clone(), name.clone());
+        let current = g.streams.get(&key).ok_or_else(|| not_found(name))?;
+        if let Some(expected) = uid {
+            let actual = &current.value.metadata().uid;
+            if actual != expected {
+                return Err(StoreError::UidMismatch {
+                    expected: expected.to_owned(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+        g.streams.remove(&key);
+        g.revision += 1;
+        let rv = g.revision;
+        g.log.push(StoreChange::Deleted {
+            namespace: namespace.clone(),
+            name: name.clone(),
+            resource_version: rv,
+        });
+        Ok(())
+    }
+
+    fn changes_since(&self, revision: u64) -> Result<Vec<StoreChange>, StoreError> {
+        let g = self.lock();
+        // The log is in version order: binary search for the start.
+        let start = g.log.partition_point(|c| c.resource_version() <= revision);
+        Ok(g.log[start..].to_vec())
+    }
+}
+
+impl ImageStore for MemoryStore {
+    fn get_image(&self, name: &Digest) -> Result<api::Image, StoreError> {
+        self.lock()
+            .images
+            .get(name.as_str())
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound {
+                resource: "images",
+                name: name.to_string(),
+            })
+    }
+
+    fn create_image_if_absent(&self, image: api::Image) -> Result<bool, StoreError> {
+        let name = Digest::parse(&image.metadata.name)
+            .map_err(|_| StoreError::InvalidImageName(image.metadata.name.clone()))?;
+        let mut g = self.lock();
+        if g.images.contains_key(name.as_str()) {
+            return Ok(false);
+        }
+        g.images.insert(name.as_str().into(), image);
+        Ok(true)
+    }
+
+    fn list_images(&self) -> Result<Vec<api::Image>, StoreError> {
+        Ok(self.lock().images.values().cloned().collect())
+    }
+}

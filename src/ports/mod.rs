@@ -1,0 +1,27 @@
+//! Ports: storage, registries, time and access control behind small,
+//! object-safe, `Send + Sync` traits taking `&self`, with in-memory
+//! defaults.
+//!
+//! | port | default | for |
+//! |---|---|---|
+//! | [`StreamStore`] | [`MemoryStore`] | image streams, with optimistic concurrency and a change log |
+//! | [`ImageStore`] | [`MemoryStore`] | images (cluster-scoped, immutable) |
+//! | [`Registry`] | [`StaticRegistry`] | resolving external references at import |
+//! | [`Clock`] | [`SystemClock`], [`ManualClock`] | now |
+//! | [`Authorizer`] | [`Rbac`], [`AllowAll`] | who may do what |
+//!
+//! The traits are not sealed: implement them for etcd, a database, a real
+//! registry client or your cluster's authorizer (see [`StreamStore`] for a
+//! worked example).
+
+mod authz;
+mod clock;
+mod memory;
+mod registry;
+mod store;
+
+pub use authz::{AllowAll, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use memory::MemoryStore;
+pub use registry::{ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry};
+pub use store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};

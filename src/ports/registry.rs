@@ -1,0 +1,179 @@
+//! Container registries, as a port.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::api;
+use crate::reference::{Digest, ImageReference};
+use crate::stream::ImportMode;
+
+/// What to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportRequest {
+    /// The external image.
+    pub reference: ImageReference,
+    /// Allow plain HTTP and unverified TLS.
+    pub insecure: bool,
+    /// How to import manifest lists.
+    pub import_mode: ImportMode,
+}
+
+impl ImportRequest {
+    /// A secure, default-mode import of `reference`.
+    #[must_use]
+    pub fn new(reference: ImageReference) -> Self {
+        Self {
+            reference,
+            insecure: false,
+            import_mode: ImportMode::Unset,
+        }
+    }
+}
+
+/// An image as a registry describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportedImage {
+    /// The manifest digest (the image's name).
+    pub digest: Digest,
+    /// The manifest media type.
+    pub media_type: String,
+    /// The layers, oldest first (empty for manifest lists).
+    pub layers: Vec<api::ImageLayer>,
+    /// The config, as Docker metadata.
+    pub config: Option<api::DockerImageMetadata>,
+    /// For manifest lists: the child manifests.
+    pub manifests: Vec<api::ImageManifest>,
+}
+
+impl ImportedImage {
+    /// An image with just a digest and a media type.
+    #[must_use]
+    pub fn new(digest: Digest, media_type: impl Into<String>) -> Self {
+        Self {
+            digest,
+            media_type: media_type.into(),
+            layers: Vec::new(),
+            config: None,
+            manifests: Vec::new(),
+        }
+    }
+}
+
+/// Why an import failed, with the messages OpenShift shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The repository or tag does not exist.
+    #[error("dockerimage.image.openshift.io \"{reference}\" not found")]
+    NotFound {
+        /// The reference.
+        reference: String,
+    },
+    /// The credentials do not allow it.
+    #[error("you may not have access to the container image \"{reference}\"")]
+    Unauthorized {
+        /// The reference.
+        reference: String,
+    },
+    /// The registry could not be reached.
+    #[error("Get \"https://{registry}/v2/\": {reason}")]
+    Unreachable {
+        /// The registry host.
+        registry: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The registry asks to slow down.
+    #[error("toomanyrequests: rate limit exceeded{}", .retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// When to retry, if the registry said.
+        retry_after: Option<Duration>,
+    },
+    /// The registry answered with something unusable.
+    #[error("invalid image \"{reference}\": {reason}")]
+    Invalid {
+        /// The reference.
+        reference: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl RegistryError {
+    /// The Kubernetes status reason OpenShift records for this failure (the
+    /// `reason` of an `ImportSuccess=False` condition).
+    #[must_use]
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "NotFound",
+            Self::Unauthorized { .. } => "Unauthorized",
+            Self::Unreachable { .. } => "InternalError",
+            Self::RateLimited { .. } => "TooManyRequests",
+            Self::Invalid { .. } => "BadRequest",
+        }
+    }
+}
+
+/// Resolves external references to images.
+pub trait Registry: Send + Sync {
+    /// Looks up `request.reference`.
+    ///
+    /// # Errors
+    ///
+    /// A [`RegistryError`] for every failure a real registry can give.
+    fn resolve(&self, request: &ImportRequest) -> Result<ImportedImage, RegistryError>;
+}
+
+/// A registry answering from a table, with scripted failures: for tests,
+/// examples and dry runs. References match after Docker defaults
+/// (`python:3.6` is `docker.io/library/python:3.6`).
+#[derive(Debug, Default)]
+pub struct StaticRegistry {
+    table: Mutex<BTreeMap<String, Result<ImportedImage, RegistryError>>>,
+}
+
+fn key(r: &ImageReference) -> String {
+    r.docker_client_defaults().as_str().to_owned()
+}
+
+impl StaticRegistry {
+    /// An empty registry: every lookup is `NotFound`.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Serves `image` for `reference`.
+    pub fn insert(&self, reference: &ImageReference, image: ImportedImage) {
+        self.table
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key(reference), Ok(image));
+    }
+
+    /// Fails lookups of `reference` with `error`.
+    pub fn fail(&self, reference: &ImageReference, error: RegistryError) {
+        self.table
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key(reference), Err(error));
+    }
+}
+
+impl Registry for StaticRegistry {
+    fn resolve(&self, request: &ImportRequest) -> Result<ImportedImage, RegistryError> {
+        self.table
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key(&request.reference))
+            .cloned()
+            .unwrap_or_else(|| {
+                Err(RegistryError::NotFound {
+                    reference: request.reference.as_str().to_owned(),
+                })
+            })
+    }
+}
