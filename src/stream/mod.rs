@@ -181,6 +181,12 @@ impl ImageStream {
         self.public_repository = public;
     }
 
+    /// Sets an annotation on the stream (not a spec change: the generation
+    /// stays).
+    pub fn set_annotation(&mut self, key: &str, value: String) {
+        self.meta.annotations.insert(key.to_owned(), value);
+    }
+
     /// The stream generation (`metadata.generation`).
     #[must_use]
     pub fn generation(&self) -> i64 {

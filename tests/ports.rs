@@ -1,0 +1,217 @@
+//! The ports' in-memory defaults: the store conformance suite, clocks,
+//! the static registry, and the authorization matrix.
+
+#[path = "util/store_conformance.rs"]
+mod store_conformance;
+
+use imagestream::chrono::{TimeDelta, TimeZone, Utc};
+use imagestream::ports::{
+    Authorizer, Clock, Decision, ImportRequest, ImportedImage, ManualClock, MemoryStore, Rbac,
+    Registry, RegistryError, Resource, StaticRegistry, Subject, SystemClock, Verb,
+};
+use imagestream::reference::{Digest, ImageReference, Namespace};
+
+#[test]
+fn memory_store_passes_the_conformance_suite() {
+    store_conformance::run(MemoryStore::new);
+}
+
+#[test]
+fn clocks() {
+    let t = Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap();
+    let c = ManualClock::new(t);
+    assert_eq!(c.now(), t);
+    c.advance(TimeDelta::seconds(90));
+    assert_eq!(c.now(), t + TimeDelta::seconds(90));
+    c.set(t);
+    assert_eq!(c.now(), t);
+    let now = SystemClock.now();
+    assert_eq!(
+        now.timestamp_subsec_nanos(),
+        0,
+        "whole seconds, as the wire"
+    );
+    assert!(now > t);
+}
+
+#[test]
+fn static_registry() {
+    let r = StaticRegistry::new();
+    let python = ImageReference::parse("python:3.6").unwrap();
+    let d = Digest::of_sha256(b"python");
+    r.insert(
+        &python,
+        ImportedImage::new(d.clone(), "application/vnd.oci.image.manifest.v1+json"),
+    );
+    // Docker defaults apply to lookups.
+    let full = ImageReference::parse("docker.io/library/python:3.6").unwrap();
+    assert_eq!(r.resolve(&ImportRequest::new(full)).unwrap().digest, d);
+    let missing = ImageReference::parse("quay.io/a/b:1").unwrap();
+    let e = r.resolve(&ImportRequest::new(missing.clone())).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"dockerimage.image.openshift.io "quay.io/a/b:1" not found"#
+    );
+    assert_eq!(e.reason(), "NotFound");
+    r.fail(
+        &missing,
+        RegistryError::Unauthorized {
+            reference: missing.as_str().into(),
+        },
+    );
+    let e = r.resolve(&ImportRequest::new(missing.clone())).unwrap_err();
+    assert_eq!(
+        (e.to_string().as_str(), e.reason()),
+        (
+            r#"you may not have access to the container image "quay.io/a/b:1""#,
+            "Unauthorized"
+        )
+    );
+    let limited = RegistryError::RateLimited {
+        retry_after: Some(std::time::Duration::from_secs(30)),
+    };
+    assert_eq!(
+        (limited.to_string().as_str(), limited.reason()),
+        (
+            "toomanyrequests: rate limit exceeded, retry after 30s",
+            "TooManyRequests"
+        )
+    );
+    let down = RegistryError::Unreachable {
+        registry: "quay.io".into(),
+        reason: "dial tcp: i/o timeout".into(),
+    };
+    assert_eq!(
+        down.to_string(),
+        r#"Get "https://quay.io/v2/": dial tcp: i/o timeout"#
+    );
+}
+
+/// The expected grants, as data: role -> (resource, verbs).
+const MATRIX: &[(&str, &[(Resource, &str)])] = &[
+    (
+        "view",
+        &[
+            (Resource::ImageStreams, "glw"),
+            (Resource::ImageStreamTags, "glw"),
+            (Resource::ImageStreamImages, "glw"),
+            (Resource::ImageStreamMappings, "glw"),
+        ],
+    ),
+    (
+        "edit",
+        &[
+            (Resource::ImageStreams, "glwcud"),
+            (Resource::ImageStreamTags, "glwcud"),
+            (Resource::ImageStreamImages, "glw"),
+            (Resource::ImageStreamMappings, "glwcud"),
+            (Resource::ImageStreamImports, "c"),
+            (Resource::ImageStreamLayers, "gu"),
+        ],
+    ),
+    (
+        "admin",
+        &[
+            (Resource::ImageStreams, "glwcud"),
+            (Resource::ImageStreamTags, "glwcud"),
+            (Resource::ImageStreamImages, "glw"),
+            (Resource::ImageStreamMappings, "glwcud"),
+            (Resource::ImageStreamImports, "c"),
+            (Resource::ImageStreamLayers, "gu"),
+        ],
+    ),
+    ("system:image-puller", &[(Resource::ImageStreamLayers, "g")]),
+    (
+        "system:image-pusher",
+        &[(Resource::ImageStreamLayers, "gu")],
+    ),
+];
+
+fn letter(v: Verb) -> char {
+    match v {
+        Verb::Get => 'g',
+        Verb::List => 'l',
+        Verb::Watch => 'w',
+        Verb::Create => 'c',
+        Verb::Update => 'u',
+        _ => 'd',
+    }
+}
+
+#[test]
+fn authorization_matrix() {
+    let rbac = Rbac::new();
+    let ns = Namespace::parse("team").unwrap();
+    let other = Namespace::parse("other").unwrap();
+    for (role, grants) in MATRIX {
+        let user = format!("user-{role}");
+        rbac.bind(&user, role, &ns);
+        let who = Subject::user(&user);
+        for resource in Resource::ALL {
+            for verb in Verb::ALL {
+                let expected = grants
+                    .iter()
+                    .any(|(r, verbs)| *r == resource && verbs.contains(letter(verb)));
+                let expected = expected && !resource.cluster_scoped();
+                let got = rbac.check(&who, verb, resource, Some(&ns), None) == Decision::Allow;
+                assert_eq!(
+                    got,
+                    expected,
+                    "{role} {} {}",
+                    verb.as_str(),
+                    resource.as_str()
+                );
+                // A namespaced binding grants nothing elsewhere.
+                assert_ne!(
+                    rbac.check(&who, verb, resource, Some(&other), None),
+                    Decision::Allow,
+                    "{role} in another namespace"
+                );
+            }
+        }
+    }
+    // Cluster roles apply everywhere, images included.
+    rbac.bind_cluster("auditor", "cluster-reader");
+    let auditor = Subject::user("auditor");
+    for resource in Resource::ALL {
+        for verb in Verb::ALL {
+            let expected = matches!(verb, Verb::Get | Verb::List | Verb::Watch);
+            assert_eq!(
+                rbac.check(&auditor, verb, resource, Some(&other), None) == Decision::Allow,
+                expected
+            );
+        }
+    }
+    assert_eq!(
+        rbac.check(
+            &Subject::system_admin(),
+            Verb::Delete,
+            Resource::Images,
+            None,
+            None
+        ),
+        Decision::Allow
+    );
+    // Groups count.
+    rbac.bind("devs", "edit", &ns);
+    assert_eq!(
+        rbac.check(
+            &Subject::user("carol").in_group("devs"),
+            Verb::Update,
+            Resource::ImageStreams,
+            Some(&ns),
+            None
+        ),
+        Decision::Allow
+    );
+    assert!(matches!(
+        rbac.check(
+            &Subject::user("carol"),
+            Verb::Update,
+            Resource::ImageStreams,
+            Some(&ns),
+            None
+        ),
+        Decision::Deny(_)
+    ));
+}
