@@ -17,6 +17,37 @@ fn memory_store_passes_the_conformance_suite() {
 }
 
 #[test]
+fn the_change_log_is_compacted() {
+    use imagestream::ports::{StoreError, StreamStore};
+    use imagestream::reference::StreamName;
+    use imagestream::stream::ImageStream;
+    let store = MemoryStore::with_log_capacity(3);
+    let ns = Namespace::parse("test").unwrap();
+    let mut stored = store
+        .create(ImageStream::new(ns.clone(), StreamName::parse("a").unwrap()).unwrap())
+        .unwrap();
+    for _ in 0..4 {
+        stored = store
+            .update(stored.value.clone(), stored.resource_version)
+            .unwrap();
+    }
+    // Revisions 1..=5 were written; the last 3 (3, 4, 5) are kept.
+    assert_eq!(store.changes_since(2).unwrap().len(), 3);
+    let e = store.changes_since(1).unwrap_err();
+    assert_eq!(
+        e,
+        StoreError::Compacted {
+            requested: 1,
+            oldest: 2
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "required revision 1 has been compacted (oldest kept: 2)"
+    );
+}
+
+#[test]
 fn clocks() {
     let t = Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap();
     let c = ManualClock::new(t);

@@ -14,18 +14,37 @@ use super::store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStor
 /// store is linearizable; resource versions come from one counter, so
 /// they strictly increase across all writes; an update with a stale
 /// version is a [`StoreError::Conflict`], so no update is ever lost.
-#[derive(Debug, Default)]
+///
+/// The change log behind [`StreamStore::changes_since`] keeps the last
+/// [`DEFAULT_LOG_CAPACITY`] changes (see [`MemoryStore::with_log_capacity`]);
+/// older revisions are [`StoreError::Compacted`], as in etcd.
+#[derive(Debug)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    log_capacity: usize,
+}
+
+/// How many changes a [`MemoryStore`] keeps for `changes_since` by default.
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            log_capacity: DEFAULT_LOG_CAPACITY,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct Inner {
+    /// The revision before the oldest change kept.
+    compacted: u64,
     revision: u64,
     next_uid: u64,
     streams: BTreeMap<(Namespace, StreamName), Stored<ImageStream>>,
     images: BTreeMap<Box<str>, api::Image>,
-    log: Vec<StoreChange>,
+    log: std::collections::VecDeque<StoreChange>,
 }
 
 impl MemoryStore {
@@ -33,6 +52,24 @@ impl MemoryStore {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store keeping the last `capacity` changes (at least one).
+    #[must_use]
+    pub fn with_log_capacity(capacity: usize) -> Self {
+        Self {
+            log_capacity: capacity.max(1),
+            ..Self::default()
+        }
+    }
+
+    fn record(&self, g: &mut Inner, change: StoreChange) {
+        g.log.push_back(change);
+        while g.log.len() > self.log_capacity {
+            if let Some(old) = g.log.pop_front() {
+                g.compacted = old.resource_version();
+            }
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -121,7 +158,7 @@ impl StreamStore for MemoryStore {
         stream.set_resource_version(rv);
         let stored = Stored::new(stream, rv);
         g.streams.insert(key, stored.clone());
-        g.log.push(StoreChange::Created(stored.clone()));
+        self.record(&mut g, StoreChange::Created(stored.clone()));
         Ok(stored)
     }
 
@@ -148,7 +185,7 @@ impl StreamStore for MemoryStore {
         stream.set_resource_version(rv);
         let stored = Stored::new(stream, rv);
         g.streams.insert(key, stored.clone());
-        g.log.push(StoreChange::Updated(stored.clone()));
+        self.record(&mut g, StoreChange::Updated(stored.clone()));
         Ok(stored)
     }
 
@@ -173,19 +210,26 @@ impl StreamStore for MemoryStore {
         g.streams.remove(&key);
         g.revision += 1;
         let rv = g.revision;
-        g.log.push(StoreChange::Deleted {
+        let change = StoreChange::Deleted {
             namespace: namespace.clone(),
             name: name.clone(),
             resource_version: rv,
-        });
+        };
+        self.record(&mut g, change);
         Ok(())
     }
 
     fn changes_since(&self, revision: u64) -> Result<Vec<StoreChange>, StoreError> {
         let g = self.lock();
+        if revision < g.compacted {
+            return Err(StoreError::Compacted {
+                requested: revision,
+                oldest: g.compacted,
+            });
+        }
         // The log is in version order: binary search for the start.
         let start = g.log.partition_point(|c| c.resource_version() <= revision);
-        Ok(g.log[start..].to_vec())
+        Ok(g.log.range(start..).cloned().collect())
     }
 }
 

@@ -99,6 +99,14 @@ pub enum StoreError {
         /// The stored uid.
         actual: String,
     },
+    /// The changes after this revision are no longer kept; re-list instead.
+    #[error("required revision {requested} has been compacted (oldest kept: {oldest})")]
+    Compacted {
+        /// The revision asked for.
+        requested: u64,
+        /// The oldest revision whose successors are still kept.
+        oldest: u64,
+    },
     /// A continue token this store did not issue.
     #[error("invalid continue token {0:?}")]
     InvalidContinue(String),
@@ -256,7 +264,8 @@ pub trait StreamStore: Send + Sync {
     ///
     /// # Errors
     ///
-    /// A backend failure (or a compacted history).
+    /// [`StoreError::Compacted`] when changes after `revision` are no
+    /// longer kept, or a backend failure.
     fn changes_since(&self, revision: u64) -> Result<Vec<StoreChange>, StoreError>;
 }
 
