@@ -10,7 +10,13 @@
 //!   semantics, digests, and OpenShift's names;
 //! - [`api`]: the wire, plain serde structs of `image.openshift.io/v1`;
 //! - [`stream`]: the domain image stream with its invariants, converted from
-//!   the wire with OpenShift's validation and back without loss.
+//!   the wire with OpenShift's validation and back without loss, and its
+//!   behaviour: tag history, tracking, generations, resolution, rollback,
+//!   pruning;
+//! - [`ports`]: storage, registries, time and access control as traits,
+//!   with in-memory defaults;
+//! - [`service`]: every operation run against the ports, authorized and
+//!   retried on conflict.
 //!
 //! ```
 //! use imagestream::reference::{DockerReference, ImageReference, IsTagName};
@@ -33,9 +39,10 @@
 //!
 //! ## What this crate does not do
 //!
-//! It performs no I/O: no network, no files, no clock reads. Storage,
-//! registries and time are the embedding program's, reached through traits
-//! in later modules.
+//! The core (`reference`, `api`, `stream`) performs no I/O: no network, no
+//! files, no clock reads; time comes in as a `now` argument. Storage,
+//! registries and time are the embedding program's, reached through the
+//! traits in [`ports`]; the service is the only layer that calls them.
 //!
 //! ## Crate features
 //!

@@ -364,7 +364,13 @@ fn conflicts_are_retried_up_to_the_bound() {
 
 #[test]
 fn concurrent_updates_all_land_exactly_once() {
-    let svc = Arc::new(service());
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap());
+    let svc = Arc::new(ImageStreams::new(
+        Arc::new(MemoryStore::with_log_capacity(10_000)),
+        Arc::new(StaticRegistry::new()),
+        Arc::new(Rbac::new()),
+        Arc::new(clock),
+    ));
     svc.create(
         &admin(),
         ImageStream::new(ns("test"), name("busy")).unwrap(),

@@ -2,7 +2,8 @@
 //! resource versions, no lost update.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::api;
 use crate::reference::{Digest, Namespace, StreamName};
@@ -25,7 +26,7 @@ pub struct MemoryStore {
 }
 
 /// How many changes a [`MemoryStore`] keeps for `changes_since` by default.
-pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+pub const DEFAULT_LOG_CAPACITY: usize = 1_000;
 
 impl Default for MemoryStore {
     fn default() -> Self {
@@ -42,9 +43,39 @@ struct Inner {
     compacted: u64,
     revision: u64,
     next_uid: u64,
-    streams: BTreeMap<(Namespace, StreamName), Stored<ImageStream>>,
+    /// Each version is one shared snapshot: the map and the log hold the
+    /// same allocation.
+    streams: BTreeMap<(Namespace, StreamName), Arc<Stored<ImageStream>>>,
     images: BTreeMap<Box<str>, api::Image>,
-    log: std::collections::VecDeque<StoreChange>,
+    log: VecDeque<LogEntry>,
+}
+
+#[derive(Debug)]
+enum LogEntry {
+    Created(Arc<Stored<ImageStream>>),
+    Updated(Arc<Stored<ImageStream>>),
+    Deleted(Namespace, StreamName, u64),
+}
+
+impl LogEntry {
+    fn resource_version(&self) -> u64 {
+        match self {
+            Self::Created(s) | Self::Updated(s) => s.resource_version,
+            Self::Deleted(_, _, v) => *v,
+        }
+    }
+
+    fn to_change(&self) -> StoreChange {
+        match self {
+            Self::Created(s) => StoreChange::Created((**s).clone()),
+            Self::Updated(s) => StoreChange::Updated((**s).clone()),
+            Self::Deleted(namespace, name, v) => StoreChange::Deleted {
+                namespace: namespace.clone(),
+                name: name.clone(),
+                resource_version: *v,
+            },
+        }
+    }
 }
 
 impl MemoryStore {
@@ -63,7 +94,7 @@ impl MemoryStore {
         }
     }
 
-    fn record(&self, g: &mut Inner, change: StoreChange) {
+    fn record(&self, g: &mut Inner, change: LogEntry) {
         g.log.push_back(change);
         while g.log.len() > self.log_capacity {
             if let Some(old) = g.log.pop_front() {
@@ -101,7 +132,7 @@ impl StreamStore for MemoryStore {
         self.lock()
             .streams
             .get(&(namespace.clone(), name.clone()))
-            .cloned()
+            .map(|s| (**s).clone())
             .ok_or_else(|| not_found(name))
     }
 
@@ -130,7 +161,7 @@ impl StreamStore for MemoryStore {
             .take_while(|((ns, _), _)| ns == namespace)
             .filter(|((_, n), _)| after.as_ref().is_none_or(|a| n > a))
             .take(limit.saturating_add(1))
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| (**v).clone())
             .collect();
         let more = items.len() > limit;
         items.truncate(limit);
@@ -156,10 +187,10 @@ impl StreamStore for MemoryStore {
             stream.set_uid(format!("00000000-0000-4000-8000-{:012x}", g.next_uid));
         }
         stream.set_resource_version(rv);
-        let stored = Stored::new(stream, rv);
-        g.streams.insert(key, stored.clone());
-        self.record(&mut g, StoreChange::Created(stored.clone()));
-        Ok(stored)
+        let stored = Arc::new(Stored::new(stream, rv));
+        g.streams.insert(key, Arc::clone(&stored));
+        self.record(&mut g, LogEntry::Created(Arc::clone(&stored)));
+        Ok((*stored).clone())
     }
 
     fn update(
@@ -183,10 +214,12 @@ impl StreamStore for MemoryStore {
         let rv = g.revision;
         stream.set_uid(uid);
         stream.set_resource_version(rv);
-        let stored = Stored::new(stream, rv);
-        g.streams.insert(key, stored.clone());
-        self.record(&mut g, StoreChange::Updated(stored.clone()));
-        Ok(stored)
+        let stored = Arc::new(Stored::new(stream, rv));
+        g.streams.insert(key, Arc::clone(&stored));
+        self.record(&mut g, LogEntry::Updated(Arc::clone(&stored)));
+        // Only the caller's copy is a deep clone; the store shares one.
+        drop(g);
+        Ok((*stored).clone())
     }
 
     fn delete(
@@ -210,12 +243,10 @@ impl StreamStore for MemoryStore {
         g.streams.remove(&key);
         g.revision += 1;
         let rv = g.revision;
-        let change = StoreChange::Deleted {
-            namespace: namespace.clone(),
-            name: name.clone(),
-            resource_version: rv,
-        };
-        self.record(&mut g, change);
+        self.record(
+            &mut g,
+            LogEntry::Deleted(namespace.clone(), name.clone(), rv),
+        );
         Ok(())
     }
 
@@ -229,7 +260,7 @@ impl StreamStore for MemoryStore {
         }
         // The log is in version order: binary search for the start.
         let start = g.log.partition_point(|c| c.resource_version() <= revision);
-        Ok(g.log.range(start..).cloned().collect())
+        Ok(g.log.range(start..).map(LogEntry::to_change).collect())
     }
 }
 
