@@ -52,6 +52,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod describe;
 pub mod error;
 pub mod ports;
 pub mod reference;

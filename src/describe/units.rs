@@ -1,0 +1,119 @@
+//! docker/go-units' `HumanSize` and `HumanDuration`.
+
+use chrono::TimeDelta;
+
+use super::Style;
+
+const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+
+/// go-units `HumanSize`: decimal units, 4 significant digits. `Current`
+/// writes `251.2MB` (go-units since 2017); `Classic` writes `251.2 MB`, as
+/// the seed chapter's samples do.
+///
+/// ```
+/// use imagestream::describe::{human_size, Style};
+///
+/// assert_eq!(human_size(251_200_000.0, Style::Current), "251.2MB");
+/// assert_eq!(human_size(251_200_000.0, Style::Classic), "251.2 MB");
+/// assert_eq!(human_size(999_999.0, Style::Current), "1000kB"); // not promoted
+/// ```
+#[must_use]
+pub fn human_size(bytes: f64, style: Style) -> String {
+    let mut size = bytes;
+    let mut i = 0;
+    while size >= 1000.0 && i < UNITS.len() - 1 {
+        size /= 1000.0;
+        i += 1;
+    }
+    let number = go_g4(size);
+    match style {
+        Style::Classic => format!("{number} {}", UNITS[i]),
+        Style::Current => format!("{number}{}", UNITS[i]),
+    }
+}
+
+/// Go's `%.4g`: 4 significant digits, trailing zeros trimmed, exponent form
+/// when the exponent is below -4 or at least 4.
+fn go_g4(v: f64) -> String {
+    if v == 0.0 {
+        return "0".to_owned();
+    }
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "NaN".to_owned()
+        } else if v > 0.0 {
+            "+Inf".to_owned()
+        } else {
+            "-Inf".to_owned()
+        };
+    }
+    // The exponent after rounding to 4 significant digits.
+    let sci = format!("{v:.3e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..4).contains(&exp) {
+        let m = trim_zeros(mantissa);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{m}e{sign}{:02}", exp.abs());
+    }
+    let decimals = usize::try_from(3 - exp).unwrap_or(0);
+    trim_zeros(&format!("{v:.decimals$}")).to_owned()
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// go-units `HumanDuration` (since 2019): `Less than a second`, `1 second`,
+/// `N seconds`, `About a minute`, `N minutes`, `About an hour`, `N hours`,
+/// `N days`, `N weeks`, `N months`, `N years`. `oc` appends ` ago`.
+///
+/// ```
+/// use imagestream::chrono::TimeDelta;
+/// use imagestream::describe::human_duration;
+///
+/// assert_eq!(human_duration(TimeDelta::seconds(90)), "About a minute");
+/// assert_eq!(human_duration(TimeDelta::days(15)), "2 weeks");
+/// ```
+#[must_use]
+pub fn human_duration(d: TimeDelta) -> String {
+    let seconds = d.num_seconds();
+    if seconds < 1 {
+        return "Less than a second".to_owned();
+    }
+    if seconds == 1 {
+        return "1 second".to_owned();
+    }
+    if seconds < 60 {
+        return format!("{seconds} seconds");
+    }
+    let minutes = d.num_minutes();
+    if minutes == 1 {
+        return "About a minute".to_owned();
+    }
+    if minutes < 60 {
+        return format!("{minutes} minutes");
+    }
+    // int(d.Hours() + 0.5): hours rounded half up.
+    let hours = (d.num_seconds() + 1800) / 3600;
+    if hours == 1 {
+        return "About an hour".to_owned();
+    }
+    if hours < 48 {
+        return format!("{hours} hours");
+    }
+    if hours < 24 * 7 * 2 {
+        return format!("{} days", hours / 24);
+    }
+    if hours < 24 * 30 * 2 {
+        return format!("{} weeks", hours / 24 / 7);
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{} months", hours / 24 / 30);
+    }
+    format!("{} years", d.num_hours() / 24 / 365)
+}

@@ -1,0 +1,350 @@
+//! `oc describe` output: the seed chapter's samples byte for byte, go-units
+//! and describer cases as data, snapshots of a rich stream, and laws.
+
+use imagestream::api;
+use imagestream::chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use imagestream::describe::{
+    Style, describe_image, describe_image_stream, describe_image_stream_tag, human_duration,
+    human_size, prioritize_tags, tabwrite,
+};
+use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+use imagestream::stream::{ImageStream, SpecContext, SpecTag, TagEvent, TagSource};
+use insta::assert_snapshot;
+use proptest::prelude::*;
+
+const DIGEST: &str = "sha256:49c18358df82f4577386404991c51a9559f243e0b1bdc366df250123456789ab";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2017, 10, 2, 17, 10, 0).unwrap()
+}
+
+fn tag(s: &str) -> TagName {
+    TagName::parse(s).unwrap()
+}
+
+/// The stream of the seed's 6.7.1: `python` with tag 3.5 imported from
+/// `centos/python-35-centos7`, created `created_ago` before `now`.
+fn seed_python(created_ago: TimeDelta, event_ago: TimeDelta) -> ImageStream {
+    let mut wire = api::ImageStream::from(
+        &ImageStream::new(
+            Namespace::parse("default").unwrap(),
+            StreamName::parse("python").unwrap(),
+        )
+        .unwrap(),
+    );
+    wire.metadata.annotations.insert(
+        "openshift.io/image.dockerRepositoryCheck".into(),
+        "2017-10-02T17:05:11Z".into(),
+    );
+    wire.metadata.creation_timestamp = Some(now() - created_ago);
+    wire.status.docker_image_repository = "docker-registry.default.svc:5000/default/python".into();
+    let mut is = ImageStream::try_from(wire).unwrap();
+    let source = SpecTag::new(TagSource::DockerImage(
+        ImageReference::parse("centos/python-35-centos7").unwrap(),
+    ));
+    is.set_spec_tag(tag("3.5"), source, &SpecContext::new(now() - created_ago))
+        .unwrap();
+    let spec = ImageReference::parse(&format!("centos/python-35-centos7@{DIGEST}")).unwrap();
+    is.add_event(
+        &tag("3.5"),
+        TagEvent::new(
+            spec,
+            Some(Digest::parse(DIGEST).unwrap()),
+            2,
+            now() - event_ago,
+        ),
+    );
+    is
+}
+
+#[test]
+fn seed_describe_is_python() {
+    let is = seed_python(TimeDelta::seconds(75), TimeDelta::seconds(75));
+    let expected = include_str!("fixtures/describe/seed_is_python.txt");
+    assert_eq!(describe_image_stream(&is, now(), Style::Classic), expected);
+}
+
+#[test]
+fn seed_describe_is_python_after_oc_tag() {
+    // `oc tag python:3.5 python:latest` pins latest to the image of 3.5.
+    let mut is = seed_python(TimeDelta::seconds(330), TimeDelta::seconds(330));
+    let pin = SpecTag::new(TagSource::ImageStreamImage {
+        namespace: None,
+        stream: Some(StreamName::parse("python").unwrap()),
+        id: DIGEST.into(),
+    });
+    is.set_spec_tag(
+        tag("latest"),
+        pin,
+        &SpecContext::new(now() - TimeDelta::seconds(80)),
+    )
+    .unwrap();
+    let expected = include_str!("fixtures/describe/seed_is_python_after_tag.txt");
+    assert_eq!(describe_image_stream(&is, now(), Style::Classic), expected);
+}
+
+fn seed_image() -> api::Image {
+    let mut image = api::Image::default();
+    image.metadata.name = DIGEST.into();
+    image.metadata.creation_timestamp = Some(now() - TimeDelta::seconds(150));
+    image.docker_image_reference = format!("centos/python-35-centos7@{DIGEST}");
+    let layer = |size: i64, n: u8| api::ImageLayer {
+        name: Digest::of_sha256(&[n]).to_string(),
+        size,
+        media_type: "application/vnd.docker.image.rootfs.diff.tar.gzip".into(),
+    };
+    image.docker_image_layers = vec![
+        layer(2_898_000, 1),
+        layer(0, 2),
+        layer(176_042_000, 3),
+        layer(72_260_000, 4),
+        layer(0, 5),
+    ];
+    let mut config = api::DockerConfig {
+        entrypoint: vec!["container-entrypoint".into()],
+        cmd: vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            "$STI_SCRIPTS_PATH/usage".into(),
+        ],
+        working_dir: "/opt/app-root/src".into(),
+        user: "1001".into(),
+        ..Default::default()
+    };
+    config
+        .exposed_ports
+        .insert("8080/tcp".into(), api::Empty::default());
+    config.labels.insert("build-date".into(), "20170801".into());
+    image.docker_image_metadata = Some(api::DockerImageMetadata {
+        created: Some(now() - TimeDelta::days(15)),
+        architecture: "amd64".into(),
+        size: 251_200_000,
+        config: Some(config),
+        ..Default::default()
+    });
+    image
+}
+
+#[test]
+fn seed_describe_istag_python_latest() {
+    let istag = api::ImageStreamTag {
+        image: seed_image(),
+        ..Default::default()
+    };
+    let expected = include_str!("fixtures/describe/seed_istag_python_latest.txt");
+    assert_eq!(
+        describe_image_stream_tag(&istag, now(), Style::Classic),
+        expected
+    );
+}
+
+#[test]
+fn current_style_image() {
+    let mut image = seed_image();
+    image
+        .docker_image_metadata
+        .as_mut()
+        .unwrap()
+        .config
+        .as_mut()
+        .unwrap()
+        .env = vec!["PATH=/usr/bin".into(), "HOME=/opt/app-root/src".into()];
+    assert_snapshot!(describe_image(&image, DIGEST, now(), Style::Current));
+}
+
+#[test]
+fn go_units_human_size() {
+    // docker/go-units size_test.go TestHumanSize
+    for (bytes, want) in [
+        (1000.0, "1kB"),
+        (1024.0, "1.024kB"),
+        (1_000_000.0, "1MB"),
+        (1_048_576.0, "1.049MB"),
+        (2e6, "2MB"),
+        (3.42e9, "3.42GB"),
+        (5.372e12, "5.372TB"),
+        (2.22e15, "2.22PB"),
+        (1e13 * 1e15, "1e+04YB"),
+        (0.0, "0B"),
+        (999_999.0, "1000kB"),
+        (251_200_000.0, "251.2MB"),
+    ] {
+        assert_eq!(human_size(bytes, Style::Current), want, "{bytes}");
+    }
+    assert_eq!(human_size(2_898_000.0, Style::Classic), "2.898 MB");
+    assert_eq!(human_size(72_260_000.0, Style::Classic), "72.26 MB");
+}
+
+#[test]
+fn go_units_human_duration() {
+    // docker/go-units duration_test.go TestHumanDuration
+    let (s, m, h, d) = (
+        TimeDelta::seconds(1),
+        TimeDelta::minutes(1),
+        TimeDelta::hours(1),
+        TimeDelta::days(1),
+    );
+    let (week, month, year) = (d * 7, d * 30, d * 365);
+    let cases = [
+        (TimeDelta::milliseconds(450), "Less than a second"),
+        (s, "1 second"),
+        (s * 45, "45 seconds"),
+        (s * 46, "46 seconds"),
+        (s * 59, "59 seconds"),
+        (s * 60, "About a minute"),
+        (m, "About a minute"),
+        (m * 3, "3 minutes"),
+        (m * 35, "35 minutes"),
+        (m * 35 + s * 40, "35 minutes"),
+        (m * 45, "45 minutes"),
+        (m * 45 + s * 40, "45 minutes"),
+        (m * 46, "46 minutes"),
+        (m * 59, "59 minutes"),
+        (h, "About an hour"),
+        (h + m * 29, "About an hour"),
+        (h + m * 31, "2 hours"),
+        (h + m * 59, "2 hours"),
+        (h * 3, "3 hours"),
+        (h * 3 + m * 29, "3 hours"),
+        (h * 3 + m * 31, "4 hours"),
+        (h * 3 + m * 59, "4 hours"),
+        (h * 3 + m * 60, "4 hours"),
+        (h * 24, "24 hours"),
+        (d + h * 12, "36 hours"),
+        (d * 2, "2 days"),
+        (d * 7, "7 days"),
+        (d * 13 + h * 5, "13 days"),
+        (week * 2, "2 weeks"),
+        (week * 2 + d * 4, "2 weeks"),
+        (week * 3, "3 weeks"),
+        (week * 4, "4 weeks"),
+        (week * 4 + d * 3, "4 weeks"),
+        (month, "4 weeks"),
+        (month + week * 2, "6 weeks"),
+        (month * 2, "2 months"),
+        (month * 2 + week * 2, "2 months"),
+        (month * 3, "3 months"),
+        (month * 3 + week, "3 months"),
+        (month * 5 + week * 2, "5 months"),
+        (month * 13, "13 months"),
+        (month * 23, "23 months"),
+        (month * 24, "24 months"),
+        (month * 24 + week * 2, "2 years"),
+        (year * 3 + month * 2, "3 years"),
+        (-s, "Less than a second"),
+    ];
+    for (d, want) in cases {
+        assert_eq!(human_duration(d), want, "{d:?}");
+    }
+}
+
+/// A stream with everything a tag block can show.
+fn rich_stream() -> ImageStream {
+    let json = format!(
+        r#"{{"metadata":{{"name":"rich","namespace":"demo","creationTimestamp":"2017-09-01T00:00:00Z",
+        "labels":{{"app":"web","tier":"front"}},"annotations":{{"description":"A rich stream","openshift.io/generated-by":"test"}}}},
+        "spec":{{"lookupPolicy":{{"local":true}},"tags":[
+          {{"name":"latest","from":{{"kind":"ImageStreamTag","name":"3.6"}},"generation":3}},
+          {{"name":"stable","from":{{"kind":"ImageStreamTag","name":"rich:latest"}},"generation":3}},
+          {{"name":"3.6","from":{{"kind":"DockerImage","name":"quay.io/org/py:3.6"}},"importPolicy":{{"scheduled":true,"insecure":true}},
+            "referencePolicy":{{"type":"Local"}},"generation":4,
+            "annotations":{{"description":"Python 3.6","tags":"builder,python","supports":"python:3.6,python","sampleRepo":"https://example.com/app.git"}}}},
+          {{"name":"3.5","from":{{"kind":"DockerImage","name":"quay.io/org/py:3.5"}},"generation":2}},
+          {{"name":"ref","from":{{"kind":"DockerImage","name":"quay.io/org/py:ref"}},"reference":true,"generation":2}},
+          {{"name":"cross","from":{{"kind":"ImageStreamTag","namespace":"other","name":"base:1"}},"generation":2}},
+          {{"name":"pinned","from":{{"kind":"ImageStreamImage","name":"rich@{d1}"}},"generation":2}},
+          {{"name":"nosource","generation":2}}]}},
+        "status":{{"dockerImageRepository":"172.30.1.1:5000/demo/rich","publicDockerImageRepository":"registry.example.com/demo/rich","tags":[
+          {{"tag":"3.6","items":[
+            {{"created":"2017-10-02T16:50:00Z","dockerImageReference":"quay.io/org/py:3.6","image":"{d2}","generation":3}},
+            {{"created":"2017-09-20T10:00:00Z","dockerImageReference":"quay.io/org/py@{d1}","image":"{d1}","generation":2}}],
+           "conditions":[{{"type":"ImportSuccess","status":"False","reason":"NotFound","message":"dockerimage.image.openshift.io \"quay.io/org/py:3.6\" not found","lastTransitionTime":"2017-10-02T17:00:00Z","generation":4}}]}},
+          {{"tag":"latest","items":[{{"created":"2017-10-02T16:50:00Z","dockerImageReference":"quay.io/org/py:3.6","image":"{d2}","generation":3}}]}},
+          {{"tag":"ref","items":[{{"created":"2017-10-02T09:00:00Z","dockerImageReference":"quay.io/org/py:ref","image":"","generation":2}}]}},
+          {{"tag":"pushed","items":[{{"created":"2017-10-01T09:00:00Z","dockerImageReference":"172.30.1.1:5000/demo/rich@{d3}","image":"{d3}","generation":1}}]}}]}}}}"#,
+        d1 = Digest::of_sha256(b"1"),
+        d2 = Digest::of_sha256(b"2"),
+        d3 = Digest::of_sha256(b"3"),
+    );
+    ImageStream::try_from(serde_json::from_str::<api::ImageStream>(&json).unwrap()).unwrap()
+}
+
+#[test]
+fn rich_stream_snapshots() {
+    let is = rich_stream();
+    assert_snapshot!(
+        "rich_classic",
+        describe_image_stream(&is, now(), Style::Classic)
+    );
+    assert_snapshot!(
+        "rich_current",
+        describe_image_stream(&is, now(), Style::Current)
+    );
+}
+
+#[test]
+fn describer_details() {
+    // formatAnnotations: Description first; aliases in their target's header;
+    // the unique-image count includes one for image-less entries.
+    let out = describe_image_stream(&rich_stream(), now(), Style::Current);
+    assert!(out.contains("Description:\t\tA rich stream\n"), "{out}");
+    assert!(out.contains("3.6 (latest, stable)\n"), "{out}");
+    assert!(out.contains("Unique Images:\t\t4\n"), "{out}");
+    assert!(out.contains("Tags:\t\t\t9\n"), "{out}");
+    assert!(out.contains("  ~ importing latest image ...\n"), "{out}");
+    let mut tags = vec!["other", "3.5", "latest"];
+    prioritize_tags(&mut tags);
+    assert_eq!(tags, ["latest", "3.5", "other"]);
+    // An image without layers shows its size as the layer size (current).
+    let mut image = seed_image();
+    image.docker_image_layers.clear();
+    let out = describe_image(&image, DIGEST, now(), Style::Current);
+    assert!(out.contains("Layer Size:\t251.2MB\n"), "{out}");
+    // A zero Created time prints Go's saturated age.
+    image.docker_image_metadata.as_mut().unwrap().created = None;
+    let out = describe_image(&image, DIGEST, now(), Style::Current);
+    assert!(out.contains("Image Created:\t292 years ago\n"), "{out}");
+}
+
+proptest! {
+    #[test]
+    fn human_duration_is_monotone(a in 0i64..200_000_000, b in 0i64..200_000_000) {
+        let rank = |s: &str| -> (u8, i64) {
+            let n = s.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(1);
+            let unit = match s {
+                "Less than a second" => 0,
+                _ if s.contains("second") => 1,
+                _ if s.contains("minute") => 2,
+                _ if s.contains("hour") => 3,
+                _ if s.contains("day") => 4,
+                _ if s.contains("week") => 5,
+                _ if s.contains("month") => 6,
+                _ => 7,
+            };
+            (unit, n)
+        };
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (x, y) = (human_duration(TimeDelta::seconds(lo)), human_duration(TimeDelta::seconds(hi)));
+        prop_assert!(rank(&x) <= rank(&y), "{} ({}) > {} ({})", x, lo, y, hi);
+    }
+
+    #[test]
+    fn tabwriter_output_resplits_into_the_same_cells(lines in prop::collection::vec(prop::collection::vec("[a-z :/.é]{0,20}", 1..4), 0..8)) {
+        let text: String = lines.iter().fold(String::new(), |mut acc, cells| {
+            acc.push_str(&cells.join("\t"));
+            acc.push('\n');
+            acc
+        });
+        let out = tabwrite(&text);
+        let back: Vec<Vec<String>> = out
+            .lines()
+            .map(|l| l.split('\t').filter(|c| !c.is_empty()).map(str::to_owned).collect())
+            .collect();
+        let want: Vec<Vec<String>> = lines
+            .iter()
+            .map(|cells| cells.iter().filter(|c| !c.is_empty()).cloned().collect())
+            .collect();
+        prop_assert_eq!(back, want);
+        prop_assert_eq!(out.lines().count(), lines.len());
+    }
+}
