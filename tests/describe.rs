@@ -348,3 +348,147 @@ proptest! {
         prop_assert_eq!(out.lines().count(), lines.len());
     }
 }
+
+#[test]
+fn upstream_format_image_stream_tags() {
+    // oc pkg/helpers/describe/describer_test.go TestFormatImageStreamTags
+    let json = r#"{"metadata":{"name":"repo","namespace":"ns"},
+      "spec":{"tags":[
+        {"name":"spec1","from":{"kind":"ImageStreamTag","namespace":"foo","name":"bar:latest"}},
+        {"name":"spec2","from":{"kind":"ImageStreamImage","namespace":"mysql","name":"latest@sha256:e52c6534db85036dabac5e71ff14e720db94def2d90f986f3548425ea27b3719"}},
+        {"name":"spec3","from":{"kind":"DockerImage","name":"mysql"},"importPolicy":{"scheduled":true},"generation":3,"referencePolicy":{"type":"Local"}},
+        {"name":"spec4","from":{"kind":"DockerImage","name":"mysql:2"},"reference":true},
+        {"name":"spec5"}]},
+      "status":{"tags":[
+        {"tag":"default","items":[
+          {"created":"2015-03-24T09:38:00Z","dockerImageReference":"registry:5000/foo/bar@sha256:4bd26aef1ce78b4f05ede83496276f11e3343441574ca1ce89dffd146c708c16","image":"sha256:4bd26aef1ce78b4f05ede83496276f11e3343441574ca1ce89dffd146c708c16"},
+          {"created":"2015-03-23T07:15:00Z","dockerImageReference":"registry:5000/foo/bar@sha256:062b80555a5dd7f5d58e78b266785a399277ff8c3e402ce5fa5d8571788e6bad","image":"sha256:062b80555a5dd7f5d58e78b266785a399277ff8c3e402ce5fa5d8571788e6bad"}]},
+        {"tag":"spec1","items":[{"created":"2015-03-24T09:38:00Z","dockerImageReference":"registry:5000/foo/bar@sha256:4bd26aef1ce78b4f05ede83496276f11e3343441574ca1ce89dffd146c708c16","image":"sha256:4bd26aef1ce78b4f05ede83496276f11e3343441574ca1ce89dffd146c708c16"}]},
+        {"tag":"spec2","items":[{"created":"2015-03-24T09:38:00Z","dockerImageReference":"mysql:latest","image":"sha256:e52c6534db85036dabac5e71ff14e720db94def2d90f986f3548425ea27b3719"}]},
+        {"tag":"spec3","conditions":[{"type":"ImportSuccess","status":"False","reason":"NotFound","message":"Image not found due to error"}],
+         "items":[{"created":"2015-03-24T09:38:00Z","dockerImageReference":"mysql:latest","image":"sha256:e52c6534db85036dabac5e71ff14e720db94def2d90f986f3548425ea27b3719","generation":2}]}]}}"#;
+    let is =
+        ImageStream::try_from(serde_json::from_str::<api::ImageStream>(json).unwrap()).unwrap();
+    let out = describe_image_stream(&is, now(), Style::Current);
+    for s in [
+        "no spec tag",
+        "tag without source image",
+        // The Go test tabwrites the tags section alone; in a full describe
+        // these lines share a block with the longer meta labels.
+        "Unique Images:\t\t3",
+        "Tags:\t\t\t6",
+        "* registry:5000/foo/bar@sha256:4bd26",
+        "registry:5000/foo/bar@sha256:062b80",
+        "tagged from foo/bar:latest",
+        "tagged from mysql/latest@sha256:e52c65",
+        "updates automatically from registry mysql",
+        "reference to registry mysql:2",
+        "prefer registry pullthrough when referencing this tag",
+        "~ importing latest image ...",
+        "! error: Import failed (NotFound): Image not found due to error",
+    ] {
+        assert!(out.contains(s), "expected {s:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn every_source_line_variant() {
+    let mut is = ImageStream::new(
+        Namespace::parse("ns").unwrap(),
+        StreamName::parse("s").unwrap(),
+    )
+    .unwrap();
+    let ctx = SpecContext::new(now());
+    let ist = |t: &str| TagSource::ImageStreamTag {
+        namespace: None,
+        stream: None,
+        tag: tag(t),
+    };
+    let isi = TagSource::ImageStreamImage {
+        namespace: None,
+        stream: Some(StreamName::parse("s").unwrap()),
+        id: "sha256:abc".into(),
+    };
+    let ext = || TagSource::DockerImage(ImageReference::parse("quay.io/a/b:1").unwrap());
+    let scheduled = imagestream::stream::ImportPolicy::default().scheduled(true);
+    let specs = [
+        (
+            "a1",
+            SpecTag::new(ist("x")).with_reference(true),
+            "  reference to x\n",
+        ),
+        (
+            "a2",
+            SpecTag::new(ist("x")).with_import_policy(scheduled),
+            "  updates automatically from x\n",
+        ),
+        (
+            "a3",
+            SpecTag::new(isi.clone()).with_reference(true),
+            "  reference to image s@sha256:abc\n",
+        ),
+        ("a4", SpecTag::new(isi), "  tagged from s@sha256:abc\n"),
+        (
+            "a5",
+            SpecTag::new(ext()).with_reference(true),
+            "  reference to registry quay.io/a/b:1\n",
+        ),
+        (
+            "a6",
+            SpecTag::new(ext()).with_import_policy(scheduled.insecure(true)),
+            "  updates automatically from registry quay.io/a/b:1\n    will use insecure HTTPS or HTTP connections\n",
+        ),
+        ("a7", SpecTag::new(ext()), "  tagged from quay.io/a/b:1\n"),
+    ];
+    for (name, spec, _) in &specs {
+        // the pinned image does not exist: the spec is set without events
+        let _ = is.set_spec_tag(tag(name), spec.clone(), &ctx);
+    }
+    let out = describe_image_stream(&is, now(), Style::Classic);
+    for (name, _, line) in &specs {
+        if is.spec_tag(name).is_some() {
+            assert!(
+                out.contains(&format!("{name}\n{line}")),
+                "{name}: {line:?} in\n{out}"
+            );
+        }
+    }
+    assert!(
+        is.spec_tag("a4").is_none(),
+        "an unresolvable pin is refused"
+    );
+}
+
+#[test]
+fn manifest_list_image() {
+    let mut image = seed_image();
+    image.docker_image_layers.clear();
+    image.docker_image_manifest_media_type = "application/vnd.oci.image.index.v1+json".into();
+    image.docker_image_manifests = ["amd64", "arm64", "ppc64le"]
+        .iter()
+        .enumerate()
+        .map(|(i, arch)| api::ImageManifest {
+            digest: Digest::of_sha256(arch.as_bytes()).to_string(),
+            media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+            manifest_size: 1000 + i64::try_from(i).unwrap(),
+            architecture: (*arch).into(),
+            os: "linux".into(),
+            variant: String::new(),
+        })
+        .collect();
+    assert_snapshot!(describe_image(&image, DIGEST, now(), Style::Current));
+}
+
+#[test]
+fn history_lines_print_the_stored_pull_spec() {
+    // oc prints event.DockerImageReference verbatim: no `library/` added.
+    let json = r#"{"metadata":{"name":"s","namespace":"ns"},"status":{"tags":[{"tag":"t","items":[
+        {"created":"2017-10-02T17:00:00Z","dockerImageReference":"docker.io/python:3.6","image":"","generation":1}]}]}}"#;
+    let is =
+        ImageStream::try_from(serde_json::from_str::<api::ImageStream>(json).unwrap()).unwrap();
+    let out = describe_image_stream(&is, now(), Style::Current);
+    assert!(
+        out.contains("  * docker.io/python:3.6\n      10 minutes ago\n"),
+        "{out}"
+    );
+}

@@ -57,6 +57,13 @@ fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
     format!("{} ago", human_duration(now - t))
 }
 
+/// 64-bit FNV-1a, a fingerprint for counting distinct strings.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// `formatString`: the label, then each line of the value after a tab;
 /// an empty value is `<none>`.
 fn format_string(out: &mut String, label: &str, value: &str) {
@@ -101,8 +108,8 @@ fn format_annotations(out: &mut String, annotations: &BTreeMap<String, String>, 
 
 /// `latestObservedTagGeneration` (§8): the newer of the current entry's
 /// generation and the first `ImportSuccess` condition's.
-fn latest_observed_generation(stream: &ImageStream, tag: &str) -> i64 {
-    let Some(h) = stream.history(tag) else {
+fn latest_observed_generation(history: Option<&crate::stream::TagHistory>) -> i64 {
+    let Some(h) = history else {
         return 0;
     };
     let current = h.current().map_or(0, crate::stream::TagEvent::generation);
@@ -166,63 +173,130 @@ pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: St
         &format!("local={}", stream.lookup_local()),
     );
 
-    let mut tags: Vec<String> = stream.histories().map(|(t, _)| t.to_string()).collect();
-    let status: BTreeSet<String> = tags.iter().cloned().collect();
-    tags.extend(
-        stream
-            .spec_tags()
-            .filter(|(t, _)| !status.contains(t.as_str()))
-            .map(|(t, _)| t.to_string()),
-    );
-    if tags.is_empty() {
+    let mut entries = stream_entries(stream);
+    if entries.is_empty() {
         format_string(&mut out, "Tags", "");
         return tabwrite(&out);
     }
-    prioritize_tags(&mut tags);
-    let mut unique: BTreeSet<&str> = BTreeSet::new();
-    for (_, h) in stream.histories() {
-        for e in h.iter() {
-            if !e.image_str().is_empty() || !e.pull_spec().as_str().is_empty() {
-                unique.insert(e.image_str());
-            }
-        }
-    }
-    format_string(&mut out, "Unique Images", &unique.len().to_string());
-    format_string(&mut out, "Tags", &tags.len().to_string());
+    prioritize_tags(&mut entries);
+    format_string(
+        &mut out,
+        "Unique Images",
+        &unique_images(stream).to_string(),
+    );
+    format_string(&mut out, "Tags", &entries.len().to_string());
     out.push('\n');
 
     // Aliases are listed in their target's header, not as blocks.
     let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut is_alias = BTreeSet::new();
-    for t in &tags {
-        if let Ok(f) = stream.follow_tag_reference(t)
+    for e in &entries {
+        let tracks = e
+            .spec
+            .and_then(SpecTag::source)
+            .is_some_and(|s| matches!(s, TagSource::ImageStreamTag { .. }));
+        if !tracks {
+            continue;
+        }
+        if let Ok(f) = stream.follow_tag_reference(e.name)
             && f.multiple
         {
             aliases
                 .entry(f.tag.to_string())
                 .or_default()
-                .push(t.clone());
-            is_alias.insert(t.clone());
+                .push(e.name.to_owned());
+            is_alias.insert(e.name);
         }
     }
     let mut first = true;
-    for t in tags.iter().filter(|t| !is_alias.contains(*t)) {
+    for e in entries.iter().filter(|e| !is_alias.contains(e.name)) {
         if !first {
             out.push('\n');
         }
         first = false;
-        tag_block(&mut out, stream, t, aliases.get_mut(t), now);
+        tag_block(&mut out, stream, e, aliases.get_mut(e.name), now);
     }
     tabwrite(&out)
+}
+
+/// Every tag of `stream`, with its spec and history: one linear merge of
+/// the spec and status maps (both in name order), so rendering needs no
+/// lookups.
+fn stream_entries(stream: &ImageStream) -> Vec<Entry<'_>> {
+    let mut entries: Vec<Entry<'_>> =
+        Vec::with_capacity(stream.histories().len() + stream.spec_tags().len());
+    let mut specs = stream.spec_tags().peekable();
+    let mut histories = stream.histories().peekable();
+    loop {
+        let take_spec = match (specs.peek(), histories.peek()) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some((s, _)), Some((h, _))) => s <= h,
+        };
+        let entry = if take_spec {
+            specs.next().map(|(name, spec)| {
+                // A tag with both a spec and a history takes both.
+                let history = histories.next_if(|(h, _)| *h == name).map(|(_, h)| h);
+                Entry {
+                    name: name.as_str(),
+                    spec: Some(spec),
+                    history,
+                }
+            })
+        } else {
+            histories.next().map(|(name, h)| Entry {
+                name: name.as_str(),
+                spec: None,
+                history: Some(h),
+            })
+        };
+        entries.extend(entry);
+    }
+    entries
+}
+
+/// OpenShift's unique-image count: distinct non-empty images, plus one for
+/// all image-less entries together.
+fn unique_images(stream: &ImageStream) -> usize {
+    // Distinct images, counted by sorting (fingerprint, text) pairs: cheap
+    // compares and a compact, cache-friendly buffer (a hash set of 100,000
+    // digests was the slowest part at scale). Equal texts have equal
+    // fingerprints, so they end up adjacent and `dedup` makes it exact.
+    let mut images: Vec<(u64, &str)> = Vec::new();
+    for (_, h) in stream.histories() {
+        for e in h.iter() {
+            if !e.image_str().is_empty() || !e.pull_spec().as_str().is_empty() {
+                images.push((fnv1a(e.image_str()), e.image_str()));
+            }
+        }
+    }
+    images.sort_unstable();
+    images.dedup_by(|a, b| a.1 == b.1);
+    images.len()
+}
+
+/// One tag of a stream, with its spec and history when it has them.
+struct Entry<'a> {
+    name: &'a str,
+    spec: Option<&'a SpecTag>,
+    history: Option<&'a crate::stream::TagHistory>,
+}
+
+impl AsRef<str> for Entry<'_> {
+    fn as_ref(&self) -> &str {
+        self.name
+    }
 }
 
 fn tag_block(
     out: &mut String,
     stream: &ImageStream,
-    tag: &str,
+    entry: &Entry<'_>,
     aliases: Option<&mut Vec<String>>,
     now: DateTime<Utc>,
 ) {
+    let tag = entry.name;
     match aliases {
         Some(a) if !a.is_empty() => {
             prioritize_tags(a);
@@ -230,7 +304,7 @@ fn tag_block(
         }
         _ => w!(out, "{tag}"),
     }
-    let spec = stream.spec_tag(tag);
+    let spec = entry.spec;
     match spec {
         None => w!(out, "  no spec tag"),
         Some(s) => source_lines(out, stream, s),
@@ -260,11 +334,11 @@ fn tag_block(
     if let Some(s) = spec
         && !s.reference()
         && s.generation()
-            .is_some_and(|g| g > latest_observed_generation(stream, tag))
+            .is_some_and(|g| g > latest_observed_generation(entry.history))
     {
         w!(out, "  ~ importing latest image ...");
     }
-    if let Some(h) = stream.history(tag) {
+    if let Some(h) = entry.history {
         for c in h
             .conditions()
             .iter()
@@ -282,17 +356,24 @@ fn tag_block(
             }
         }
         for (i, e) in h.iter().enumerate() {
-            let marker = if i == 0 { "  * " } else { "    " };
-            w!(out, "{marker}{}", e.pull_spec());
-            let age = e
-                .created()
-                .map_or_else(|| "<unknown>".to_owned(), |c| ago(now, c));
+            out.push_str(if i == 0 { "  * " } else { "    " });
+            // oc prints the event's dockerImageReference as stored.
+            out.push_str(e.pull_spec().as_str());
+            out.push('\n');
+            out.push_str("      ");
+            match e.created() {
+                Some(c) => {
+                    units::write_human_duration(out, now - c);
+                    out.push_str(" ago");
+                }
+                None => out.push_str("<unknown>"),
+            }
             let image = e.image_str();
             if !image.is_empty() && e.pull_spec().id() != Some(image) {
-                w!(out, "      {age}\t{image}");
-            } else {
-                w!(out, "      {age}");
+                out.push('\t');
+                out.push_str(image);
             }
+            out.push('\n');
         }
     }
 }

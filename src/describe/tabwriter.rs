@@ -22,10 +22,33 @@ const PADDING: usize = 1;
 pub fn tabwrite(text: &str) -> String {
     let ends_with_newline = text.ends_with('\n');
     let body = text.strip_suffix('\n').unwrap_or(text);
-    let lines: Vec<Vec<&str>> = body.split('\n').map(|l| l.split('\t').collect()).collect();
+    // A line without a tab ends every column block, so the text formats
+    // segment by segment, each ending at such a line: the cell buffer stays
+    // small (and in cache) however long the text is. Within a segment, all
+    // cells live in one vector and each line is a range of it.
+    let mut cells: Vec<&str> = Vec::new();
+    let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut widths = Vec::new();
     let mut out = String::with_capacity(text.len() + text.len() / 4);
-    format(&lines, 0, lines.len(), &mut widths, &mut out);
+    for line in body.split('\n') {
+        let start = cells.len();
+        cells.extend(line.split('\t'));
+        lines.push((start, cells.len()));
+        if cells.len() - start == 1 {
+            Table {
+                cells: &cells,
+                lines: &lines,
+            }
+            .format(0, lines.len(), &mut widths, &mut out);
+            cells.clear();
+            lines.clear();
+        }
+    }
+    Table {
+        cells: &cells,
+        lines: &lines,
+    }
+    .format(0, lines.len(), &mut widths, &mut out);
     // Every line was written with its newline; the last one only had one
     // if the input did.
     if !ends_with_newline {
@@ -35,54 +58,65 @@ pub fn tabwrite(text: &str) -> String {
 }
 
 fn width(cell: &str) -> usize {
-    cell.chars().count()
-}
-
-/// Go's `Writer.format`: lays out lines `start..end` given the widths of
-/// the columns to the left.
-fn format(
-    lines: &[Vec<&str>],
-    mut start: usize,
-    end: usize,
-    widths: &mut Vec<usize>,
-    out: &mut String,
-) {
-    let column = widths.len();
-    let mut this = start;
-    while this < end {
-        if column + 1 >= lines[this].len() {
-            this += 1;
-            continue;
-        }
-        // A block of lines that have a cell in this column starts here.
-        write_lines(lines, start, this, widths, out);
-        start = this;
-        let mut block_width = 0;
-        while this < end && column + 1 < lines[this].len() {
-            block_width = block_width.max(width(lines[this][column]) + PADDING);
-            this += 1;
-        }
-        widths.push(block_width);
-        format(lines, start, this, widths, out);
-        widths.pop();
-        start = this;
+    if cell.is_ascii() {
+        cell.len()
+    } else {
+        cell.chars().count()
     }
-    write_lines(lines, start, end, widths, out);
 }
 
-fn write_lines(lines: &[Vec<&str>], from: usize, to: usize, widths: &[usize], out: &mut String) {
-    for line in &lines[from..to] {
-        for (j, cell) in line.iter().enumerate() {
-            out.push_str(cell);
-            if j < widths.len() && j + 1 < line.len() {
-                let cell_width = widths[j].div_ceil(TAB_WIDTH) * TAB_WIDTH;
-                let n = cell_width - width(cell);
-                for _ in 0..n.div_ceil(TAB_WIDTH) {
-                    out.push('\t');
+struct Table<'a> {
+    cells: &'a [&'a str],
+    lines: &'a [(usize, usize)],
+}
+
+impl Table<'_> {
+    fn line(&self, i: usize) -> &[&str] {
+        let (a, b) = self.lines[i];
+        &self.cells[a..b]
+    }
+
+    /// Go's `Writer.format`: lays out lines `start..end` given the widths
+    /// of the columns to the left.
+    fn format(&self, mut start: usize, end: usize, widths: &mut Vec<usize>, out: &mut String) {
+        let column = widths.len();
+        let mut this = start;
+        while this < end {
+            if column + 1 >= self.line(this).len() {
+                this += 1;
+                continue;
+            }
+            // A block of lines that have a cell in this column starts here.
+            self.write_lines(start, this, widths, out);
+            start = this;
+            let mut block_width = 0;
+            while this < end && column + 1 < self.line(this).len() {
+                block_width = block_width.max(width(self.line(this)[column]) + PADDING);
+                this += 1;
+            }
+            widths.push(block_width);
+            self.format(start, this, widths, out);
+            widths.pop();
+            start = this;
+        }
+        self.write_lines(start, end, widths, out);
+    }
+
+    fn write_lines(&self, from: usize, to: usize, widths: &[usize], out: &mut String) {
+        for i in from..to {
+            let line = self.line(i);
+            for (j, cell) in line.iter().enumerate() {
+                out.push_str(cell);
+                if j < widths.len() && j + 1 < line.len() {
+                    let cell_width = widths[j].div_ceil(TAB_WIDTH) * TAB_WIDTH;
+                    let n = cell_width - width(cell);
+                    for _ in 0..n.div_ceil(TAB_WIDTH) {
+                        out.push('\t');
+                    }
                 }
             }
+            out.push('\n');
         }
-        out.push('\n');
     }
 }
 

@@ -81,39 +81,30 @@ fn trim_zeros(s: &str) -> &str {
 /// ```
 #[must_use]
 pub fn human_duration(d: TimeDelta) -> String {
+    let mut out = String::new();
+    write_human_duration(&mut out, d);
+    out
+}
+
+/// [`human_duration`] written into `out` (no intermediate string).
+pub(crate) fn write_human_duration(out: &mut String, d: TimeDelta) {
+    use std::fmt::Write;
     let seconds = d.num_seconds();
-    if seconds < 1 {
-        return "Less than a second".to_owned();
-    }
-    if seconds == 1 {
-        return "1 second".to_owned();
-    }
-    if seconds < 60 {
-        return format!("{seconds} seconds");
-    }
     let minutes = d.num_minutes();
-    if minutes == 1 {
-        return "About a minute".to_owned();
-    }
-    if minutes < 60 {
-        return format!("{minutes} minutes");
-    }
     // int(d.Hours() + 0.5): hours rounded half up.
-    let hours = (d.num_seconds() + 1800) / 3600;
-    if hours == 1 {
-        return "About an hour".to_owned();
-    }
-    if hours < 48 {
-        return format!("{hours} hours");
-    }
-    if hours < 24 * 7 * 2 {
-        return format!("{} days", hours / 24);
-    }
-    if hours < 24 * 30 * 2 {
-        return format!("{} weeks", hours / 24 / 7);
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{} months", hours / 24 / 30);
-    }
-    format!("{} years", d.num_hours() / 24 / 365)
+    let hours = (seconds + 1800) / 3600;
+    // Writing into a String cannot fail.
+    let _ = match () {
+        () if seconds < 1 => out.write_str("Less than a second"),
+        () if seconds == 1 => out.write_str("1 second"),
+        () if seconds < 60 => write!(out, "{seconds} seconds"),
+        () if minutes == 1 => out.write_str("About a minute"),
+        () if minutes < 60 => write!(out, "{minutes} minutes"),
+        () if hours == 1 => out.write_str("About an hour"),
+        () if hours < 48 => write!(out, "{hours} hours"),
+        () if hours < 24 * 7 * 2 => write!(out, "{} days", hours / 24),
+        () if hours < 24 * 30 * 2 => write!(out, "{} weeks", hours / 24 / 7),
+        () if hours < 24 * 365 * 2 => write!(out, "{} months", hours / 24 / 30),
+        () => write!(out, "{} years", d.num_hours() / 24 / 365),
+    };
 }

@@ -76,14 +76,16 @@ impl ImageStream {
     /// `reference tag is circular`, `reference tag is not found` (no spec
     /// tag on the chain), `reference tag points to another imagestream`.
     pub fn follow_tag_reference(&self, tag: &str) -> Result<Followed<'_>, FollowError> {
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        // Chains are short: a vector beats a set.
+        let mut seen: Vec<&str> = Vec::new();
         let mut current = self.spec_tags.get_key_value(tag).map(|(k, _)| k);
         let mut name: &str = tag;
         let mut multiple = false;
         loop {
-            if !seen.insert(name) {
+            if seen.contains(&name) {
                 return Err(FollowError::Circular);
             }
+            seen.push(name);
             let Some((key, spec)) = current.and_then(|k| self.spec_tags.get_key_value(k)) else {
                 return Err(FollowError::NotFound);
             };
@@ -103,7 +105,7 @@ impl ImageStream {
                 Some(next) => {
                     name = next.as_str();
                     current = self.spec_tags.get_key_value(next.as_str()).map(|(k, _)| k);
-                    if current.is_none() && seen.contains(name) {
+                    if current.is_none() && seen.contains(&name) {
                         return Err(FollowError::Circular);
                     }
                     multiple = true;
