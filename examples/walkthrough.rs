@@ -1,0 +1,147 @@
+//! The documentation chapter this crate grew from, end to end, against the
+//! in-memory service: create the `python` stream, import an image into
+//! `python:3.5`, describe it, tag it as `latest`, roll back, delete a tag.
+//!
+//! ```sh
+//! cargo run --example walkthrough
+//! ```
+
+use std::error::Error;
+use std::sync::Arc;
+
+use imagestream::api;
+use imagestream::chrono::{TimeDelta, TimeZone, Utc};
+use imagestream::describe::{Style, describe_image_stream, describe_image_stream_tag};
+use imagestream::ports::{
+    Clock, ImageStore, ManualClock, MemoryStore, Rbac, StaticRegistry, Subject,
+};
+use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+use imagestream::service::ImageStreams;
+use imagestream::stream::{ImageStream, RollbackTarget, SpecTag, TagEvent, TagSource};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap(),
+    ));
+    let service = ImageStreams::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(StaticRegistry::new()),
+        Arc::new(Rbac::new()),
+        Arc::clone(&clock),
+    )
+    .with_internal_registry("docker-registry.default.svc:5000");
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("default")?;
+    let python = StreamName::parse("python")?;
+
+    // 6.2: an image stream, with a spec tag for an external image.
+    service.create(&admin, ImageStream::new(ns.clone(), python.clone())?)?;
+    let source = ImageReference::parse("centos/python-35-centos7")?;
+    service.set_spec_tag(
+        &admin,
+        &ns,
+        &python,
+        &TagName::parse("3.5")?,
+        &SpecTag::new(TagSource::DockerImage(source)),
+    )?;
+
+    // The import (a later part of the crate) would resolve the tag through
+    // the registry; here the result is written directly.
+    let digest =
+        Digest::parse("sha256:49c18358df82f4577386404991c51a9559f243e0b1bdc366df250123456789ab")?;
+    let pull_spec = ImageReference::parse(&format!("centos/python-35-centos7@{digest}"))?;
+    let mut image = api::Image::default();
+    image.metadata.name = digest.to_string();
+    image.metadata.creation_timestamp = Some(clock.now());
+    image.docker_image_reference = pull_spec.as_str().to_owned();
+    image.docker_image_metadata = Some(api::DockerImageMetadata {
+        created: Some(clock.now() - TimeDelta::days(15)),
+        architecture: "amd64".into(),
+        size: 251_200_000,
+        ..Default::default()
+    });
+    service.store().create_image_if_absent(image)?;
+    let now = clock.now();
+    service.update(&admin, &ns, &python, |is| {
+        let generation = is.generation();
+        is.add_event(
+            &TagName::parse("3.5")?,
+            TagEvent::new(pull_spec.clone(), Some(digest.clone()), generation, now),
+        );
+        is.set_annotation(
+            "openshift.io/image.dockerRepositoryCheck",
+            "2017-10-02T17:05:11Z".into(),
+        );
+        Ok(())
+    })?;
+
+    // 6.7.1: describe the stream and the tag.
+    clock.advance(TimeDelta::seconds(75));
+    let stored = service.get(&admin, &ns, &python)?;
+    println!(
+        "$ oc describe is/python\n{}",
+        describe_image_stream(&stored.value, clock.now(), Style::Classic)
+    );
+    let istag = service.image_stream_tag(&admin, &ns, "python:3.5")?;
+    println!(
+        "$ oc describe istag/python:3.5\n{}",
+        describe_image_stream_tag(&istag, clock.now(), Style::Classic)
+    );
+
+    // 6.7.2: `oc tag python:3.5 python:latest` pins latest to that image.
+    let pin = SpecTag::new(TagSource::ImageStreamImage {
+        namespace: None,
+        stream: Some(python.clone()),
+        id: digest.as_str().into(),
+    });
+    service.set_spec_tag(&admin, &ns, &python, &TagName::parse("latest")?, &pin)?;
+    clock.advance(TimeDelta::minutes(4));
+    let stored = service.get(&admin, &ns, &python)?;
+    println!(
+        "$ oc describe is/python\n{}",
+        describe_image_stream(&stored.value, clock.now(), Style::Classic)
+    );
+
+    // 6.4: a second image on latest, then a rollback to the first.
+    let newer = Digest::of_sha256(b"python 3.6");
+    let newer_spec = ImageReference::parse(&format!(
+        "docker-registry.default.svc:5000/default/python@{newer}"
+    ))?;
+    let now = clock.now();
+    service.update(&admin, &ns, &python, |is| {
+        is.add_event(
+            &TagName::parse("latest")?,
+            TagEvent::new(newer_spec.clone(), Some(newer.clone()), 3, now),
+        );
+        Ok(())
+    })?;
+    service.rollback(
+        &admin,
+        &ns,
+        &python,
+        &TagName::parse("latest")?,
+        &RollbackTarget::Revision(1),
+    )?;
+    let stored = service.get(&admin, &ns, &python)?;
+    let history = stored
+        .value
+        .history("latest")
+        .ok_or("latest has a history")?;
+    println!("latest, newest first:");
+    for e in history {
+        println!("  {}", e.pull_spec());
+    }
+
+    // 6.7.5: `oc tag -d python:3.5`.
+    service.delete_tag(&admin, &ns, "python:3.5")?;
+    println!(
+        "\nDeleted tag {ns}/python:3.5; tags left: {:?}",
+        service
+            .get(&admin, &ns, &python)?
+            .value
+            .histories()
+            .map(|(t, _)| t.to_string())
+            .collect::<Vec<_>>()
+    );
+    Ok(())
+}
