@@ -19,6 +19,7 @@ use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagN
 use imagestream::service::ImageStreams;
 use imagestream::stream::{ImageStream, RollbackTarget, SpecTag, TagEvent, TagSource};
 
+#[allow(clippy::too_many_lines)] // a script: the chapter's steps, top to bottom
 fn main() -> Result<(), Box<dyn Error>> {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap(),
@@ -53,7 +54,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut image = api::Image::default();
     image.metadata.name = digest.to_string();
     image.metadata.creation_timestamp = Some(clock.now());
-    image.docker_image_reference = pull_spec.as_str().to_owned();
+    pull_spec
+        .as_str()
+        .clone_into(&mut image.docker_image_reference);
     image.docker_image_metadata = Some(api::DockerImageMetadata {
         created: Some(clock.now() - TimeDelta::days(15)),
         architecture: "amd64".into(),
