@@ -23,6 +23,7 @@ use crate::api;
 use crate::stream::{ImageStream, SpecTag, TagSource};
 
 pub use order::{prioritize_tags, sort_status_tags};
+use tabwriter::TabWriter;
 pub use tabwriter::tabwrite;
 pub use units::{human_duration, human_size};
 
@@ -66,7 +67,7 @@ fn fnv1a(s: &str) -> u64 {
 
 /// `formatString`: the label, then each line of the value after a tab;
 /// an empty value is `<none>`.
-fn format_string(out: &mut String, label: &str, value: &str) {
+fn format_string(out: &mut TabWriter, label: &str, value: &str) {
     out.push_str(label);
     out.push(':');
     if value.is_empty() {
@@ -81,7 +82,7 @@ fn format_string(out: &mut String, label: &str, value: &str) {
 }
 
 /// `formatMapStringString`: sorted `k=v`, one per line.
-fn format_map(out: &mut String, label: &str, map: &BTreeMap<String, String>) {
+fn format_map(out: &mut TabWriter, label: &str, map: &BTreeMap<String, String>) {
     if map.is_empty() {
         w!(out, "{label}:\t<none>");
         return;
@@ -96,7 +97,7 @@ fn format_map(out: &mut String, label: &str, map: &BTreeMap<String, String>) {
 }
 
 /// `formatAnnotations`: `Description` first, the rest under `Annotations`.
-fn format_annotations(out: &mut String, annotations: &BTreeMap<String, String>, always: bool) {
+fn format_annotations(out: &mut TabWriter, annotations: &BTreeMap<String, String>, always: bool) {
     let mut rest = annotations.clone();
     if let Some(d) = rest.remove("description").filter(|d| !d.is_empty()) {
         format_string(out, "Description", &d);
@@ -148,7 +149,8 @@ fn latest_observed_generation(history: Option<&crate::stream::TagHistory>) -> i6
 /// ```
 #[must_use]
 pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: Style) -> String {
-    let mut out = String::new();
+    let events: usize = stream.histories().map(|(_, h)| h.len()).sum();
+    let mut out = TabWriter::with_capacity(1024 + 64 * stream.spec_tags().len() + 128 * events);
     let meta = stream.metadata();
     format_string(&mut out, "Name", stream.name().as_str());
     format_string(&mut out, "Namespace", stream.namespace().as_str());
@@ -176,7 +178,7 @@ pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: St
     let mut entries = stream_entries(stream);
     if entries.is_empty() {
         format_string(&mut out, "Tags", "");
-        return tabwrite(&out);
+        return out.finish();
     }
     prioritize_tags(&mut entries);
     format_string(
@@ -216,7 +218,7 @@ pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: St
         first = false;
         tag_block(&mut out, stream, e, aliases.get_mut(e.name), now);
     }
-    tabwrite(&out)
+    out.finish()
 }
 
 /// Every tag of `stream`, with its spec and history: one linear merge of
@@ -290,7 +292,7 @@ impl AsRef<str> for Entry<'_> {
 }
 
 fn tag_block(
-    out: &mut String,
+    out: &mut TabWriter,
     stream: &ImageStream,
     entry: &Entry<'_>,
     aliases: Option<&mut Vec<String>>,
@@ -378,7 +380,7 @@ fn tag_block(
     }
 }
 
-fn source_lines(out: &mut String, stream: &ImageStream, spec: &SpecTag) {
+fn source_lines(out: &mut TabWriter, stream: &ImageStream, spec: &SpecTag) {
     let Some(source) = spec.source() else {
         w!(out, "  tag without source image");
         return;
@@ -433,7 +435,7 @@ pub fn describe_image(
     now: DateTime<Utc>,
     style: Style,
 ) -> String {
-    let mut out = String::new();
+    let mut out = TabWriter::with_capacity(2048);
     format_string(&mut out, "Image Name", image_name);
     format_string(&mut out, "Docker Image", &image.docker_image_reference);
     format_string(&mut out, "Name", &image.metadata.name);
@@ -507,10 +509,10 @@ pub fn describe_image(
     if let Some(config) = &meta.config {
         describe_config(&mut out, config);
     }
-    tabwrite(&out)
+    out.finish()
 }
 
-fn describe_config(out: &mut String, c: &api::DockerConfig) {
+fn describe_config(out: &mut TabWriter, c: &api::DockerConfig) {
     let mut has_command = false;
     if !c.entrypoint.is_empty() {
         has_command = true;

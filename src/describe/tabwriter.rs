@@ -20,41 +20,123 @@ const PADDING: usize = 1;
 /// ```
 #[must_use]
 pub fn tabwrite(text: &str) -> String {
-    let ends_with_newline = text.ends_with('\n');
-    let body = text.strip_suffix('\n').unwrap_or(text);
-    // A line without a tab ends every column block, so the text formats
-    // segment by segment, each ending at such a line: the cell buffer stays
-    // small (and in cache) however long the text is. Within a segment, all
-    // cells live in one vector and each line is a range of it.
-    let mut cells: Vec<&str> = Vec::new();
-    let mut lines: Vec<(usize, usize)> = Vec::new();
-    let mut widths = Vec::new();
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for line in body.split('\n') {
-        let start = cells.len();
-        cells.extend(line.split('\t'));
-        lines.push((start, cells.len()));
-        if cells.len() - start == 1 {
-            Table {
-                cells: &cells,
-                lines: &lines,
-            }
-            .format(0, lines.len(), &mut widths, &mut out);
-            cells.clear();
-            lines.clear();
-        }
-    }
-    Table {
-        cells: &cells,
-        lines: &lines,
-    }
-    .format(0, lines.len(), &mut widths, &mut out);
-    // Every line was written with its newline; the last one only had one
-    // if the input did.
-    if !ends_with_newline {
+    let mut w = TabWriter::with_capacity(text.len());
+    w.push_str(text);
+    let mut out = w.finish();
+    // Every line is written with its newline; the last one only had one if
+    // the input did.
+    if !text.ends_with('\n') && !text.is_empty() {
         out.pop();
     }
     out
+}
+
+/// A streaming tabwriter: text goes in, and each segment is formatted as
+/// soon as a line without a tab ends it (no column block crosses such a
+/// line), so only the current segment is ever buffered.
+pub(crate) struct TabWriter {
+    pending: String,
+    /// Complete lines in `pending`.
+    pending_lines: usize,
+    line_has_tab: bool,
+    out: String,
+    cells: Vec<(usize, usize)>,
+    lines: Vec<(usize, usize)>,
+    widths: Vec<usize>,
+}
+
+impl TabWriter {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Self {
+            pending: String::new(),
+            pending_lines: 0,
+            line_has_tab: false,
+            out: String::with_capacity(n + n / 4),
+            cells: Vec::new(),
+            lines: Vec::new(),
+            widths: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, c: char) {
+        self.pending.push(c);
+        match c {
+            '\t' => self.line_has_tab = true,
+            '\n' => self.end_line(),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn push_str(&mut self, s: &str) {
+        let mut rest = s;
+        while let Some(i) = rest.find('\n') {
+            let (line, tail) = rest.split_at(i + 1);
+            self.line_has_tab |= line.contains('\t');
+            self.pending.push_str(line);
+            self.end_line();
+            rest = tail;
+        }
+        self.line_has_tab |= rest.contains('\t');
+        self.pending.push_str(rest);
+    }
+
+    fn end_line(&mut self) {
+        self.pending_lines += 1;
+        if !self.line_has_tab {
+            if self.pending_lines == 1 {
+                // A lone line without a tab is in no column: copy it.
+                self.out.push_str(&self.pending);
+                self.pending.clear();
+                self.pending_lines = 0;
+            } else {
+                self.flush_segment();
+            }
+        }
+        self.line_has_tab = false;
+    }
+
+    /// Formats the buffered lines (all complete) into the output.
+    fn flush_segment(&mut self) {
+        let text = self.pending.strip_suffix('\n').unwrap_or(&self.pending);
+        if self.pending.is_empty() {
+            return;
+        }
+        self.cells.clear();
+        self.lines.clear();
+        let mut pos = 0;
+        for line in text.split('\n') {
+            let start = self.cells.len();
+            for cell in line.split('\t') {
+                self.cells.push((pos, pos + cell.len()));
+                pos += cell.len() + 1;
+            }
+            self.lines.push((start, self.cells.len()));
+        }
+        let table = Table {
+            text,
+            cells: &self.cells,
+            lines: &self.lines,
+        };
+        table.format(0, self.lines.len(), &mut self.widths, &mut self.out);
+        self.pending.clear();
+        self.pending_lines = 0;
+    }
+
+    /// Formats whatever is left and returns the output.
+    pub(crate) fn finish(mut self) -> String {
+        if !self.pending.is_empty() && !self.pending.ends_with('\n') {
+            self.pending.push('\n');
+        }
+        self.flush_segment();
+        self.out
+    }
+}
+
+impl std::fmt::Write for TabWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
 }
 
 fn width(cell: &str) -> usize {
@@ -65,15 +147,21 @@ fn width(cell: &str) -> usize {
     }
 }
 
+/// A segment's lines, each a range of cells, each a range of `text`.
 struct Table<'a> {
-    cells: &'a [&'a str],
+    text: &'a str,
+    cells: &'a [(usize, usize)],
     lines: &'a [(usize, usize)],
 }
 
 impl Table<'_> {
-    fn line(&self, i: usize) -> &[&str] {
+    fn line(&self, i: usize) -> &[(usize, usize)] {
         let (a, b) = self.lines[i];
         &self.cells[a..b]
+    }
+
+    fn cell(&self, span: (usize, usize)) -> &str {
+        &self.text[span.0..span.1]
     }
 
     /// Go's `Writer.format`: lays out lines `start..end` given the widths
@@ -91,7 +179,7 @@ impl Table<'_> {
             start = this;
             let mut block_width = 0;
             while this < end && column + 1 < self.line(this).len() {
-                block_width = block_width.max(width(self.line(this)[column]) + PADDING);
+                block_width = block_width.max(width(self.cell(self.line(this)[column])) + PADDING);
                 this += 1;
             }
             widths.push(block_width);
@@ -105,7 +193,8 @@ impl Table<'_> {
     fn write_lines(&self, from: usize, to: usize, widths: &[usize], out: &mut String) {
         for i in from..to {
             let line = self.line(i);
-            for (j, cell) in line.iter().enumerate() {
+            for (j, &span) in line.iter().enumerate() {
+                let cell = self.cell(span);
                 out.push_str(cell);
                 if j < widths.len() && j + 1 < line.len() {
                     let cell_width = widths[j].div_ceil(TAB_WIDTH) * TAB_WIDTH;

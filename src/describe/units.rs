@@ -87,8 +87,7 @@ pub fn human_duration(d: TimeDelta) -> String {
 }
 
 /// [`human_duration`] written into `out` (no intermediate string).
-pub(crate) fn write_human_duration(out: &mut String, d: TimeDelta) {
-    use std::fmt::Write;
+pub(crate) fn write_human_duration(out: &mut impl std::fmt::Write, d: TimeDelta) {
     let seconds = d.num_seconds();
     let minutes = d.num_minutes();
     // int(d.Hours() + 0.5): hours rounded half up.
