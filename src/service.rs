@@ -123,6 +123,14 @@ impl From<RollbackError> for ServiceError {
     }
 }
 
+/// The views return images without their raw manifest and config, as the
+/// server does (§11.1, §12.2).
+fn without_raw_manifest(mut image: api::Image) -> api::Image {
+    image.docker_image_manifest.clear();
+    image.docker_image_config.clear();
+    image
+}
+
 /// Reads other streams from the store, for spec tags that reference them.
 struct StoreLookup<'a, S>(&'a S);
 
@@ -474,13 +482,11 @@ where
             resource: "imagestreamtags",
             name: istag.to_owned(),
         })?;
-        let mut image = self.store.get_image(&digest)?;
+        let mut image = without_raw_manifest(self.store.get_image(&digest)?);
         let spec = is.spec_tag(parsed.tag());
         let annotations = spec
             .and_then(|s| s.annotations().cloned())
             .unwrap_or_default();
-        image.docker_image_manifest.clear();
-        image.docker_image_config.clear();
         image.metadata.annotations.extend(annotations.clone());
         image.docker_image_reference = is.resolve_reference_for_event(parsed.tag(), event);
         let wire = api::ImageStream::from(is);
@@ -546,9 +552,7 @@ where
                 });
             }
         };
-        let mut image = self.store.get_image(&digest)?;
-        image.docker_image_manifest.clear();
-        image.docker_image_config.clear();
+        let image = without_raw_manifest(self.store.get_image(&digest)?);
         Ok(api::ImageStreamImage {
             api_version: api::API_VERSION.into(),
             kind: "ImageStreamImage".into(),
