@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::api;
@@ -45,9 +46,41 @@ struct Inner {
     next_uid: u64,
     /// Each version is one shared snapshot: the map and the log hold the
     /// same allocation.
-    streams: BTreeMap<(Namespace, StreamName), Arc<Stored<ImageStream>>>,
+    streams: BTreeMap<Namespace, BTreeMap<StreamName, Arc<Stored<ImageStream>>>>,
     images: BTreeMap<Box<str>, api::Image>,
     log: VecDeque<LogEntry>,
+}
+
+impl Inner {
+    fn stream(
+        &self,
+        namespace: &Namespace,
+        name: &StreamName,
+    ) -> Option<&Arc<Stored<ImageStream>>> {
+        self.streams
+            .get(namespace)
+            .and_then(|names| names.get(name))
+    }
+
+    fn insert(
+        &mut self,
+        (namespace, name): (Namespace, StreamName),
+        stored: Arc<Stored<ImageStream>>,
+    ) {
+        self.streams
+            .entry(namespace)
+            .or_default()
+            .insert(name, stored);
+    }
+
+    fn remove(&mut self, namespace: &Namespace, name: &StreamName) {
+        if let Some(names) = self.streams.get_mut(namespace) {
+            names.remove(name);
+            if names.is_empty() {
+                self.streams.remove(namespace);
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -131,7 +164,8 @@ impl StreamStore for MemoryStore {
     ) -> Result<Stored<ImageStream>, StoreError> {
         self.lock()
             .streams
-            .get(&(namespace.clone(), name.clone()))
+            .get(namespace)
+            .and_then(|names| names.get(name))
             .map(|s| (**s).clone())
             .ok_or_else(|| not_found(name))
     }
@@ -150,19 +184,19 @@ impl StreamStore for MemoryStore {
         };
         let g = self.lock();
         let limit = limit.unwrap_or(usize::MAX).max(1);
+        // Names after the continue token, in order: O(log n + limit).
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
         let mut items: Vec<Stored<ImageStream>> = g
             .streams
-            .range(
-                (
-                    namespace.clone(),
-                    StreamName::parse("0").map_err(|_| StoreError::Unavailable("name".into()))?,
-                )..,
-            )
-            .take_while(|((ns, _), _)| ns == namespace)
-            .filter(|((_, n), _)| after.as_ref().is_none_or(|a| n > a))
-            .take(limit.saturating_add(1))
-            .map(|(_, v)| (**v).clone())
-            .collect();
+            .get(namespace)
+            .map(|names| {
+                names
+                    .range((start, Bound::Unbounded))
+                    .take(limit.saturating_add(1))
+                    .map(|(_, v)| (**v).clone())
+                    .collect()
+            })
+            .unwrap_or_default();
         let more = items.len() > limit;
         items.truncate(limit);
         let token = more
@@ -174,7 +208,7 @@ impl StreamStore for MemoryStore {
     fn create(&self, mut stream: ImageStream) -> Result<Stored<ImageStream>, StoreError> {
         let mut g = self.lock();
         let key = (stream.namespace().clone(), stream.name().clone());
-        if g.streams.contains_key(&key) {
+        if g.stream(&key.0, &key.1).is_some() {
             return Err(StoreError::AlreadyExists {
                 resource: "imagestreams",
                 name: key.1.to_string(),
@@ -188,7 +222,7 @@ impl StreamStore for MemoryStore {
         }
         stream.set_resource_version(rv);
         let stored = Arc::new(Stored::new(stream, rv));
-        g.streams.insert(key, Arc::clone(&stored));
+        g.insert(key, Arc::clone(&stored));
         self.record(&mut g, LogEntry::Created(Arc::clone(&stored)));
         Ok((*stored).clone())
     }
@@ -200,7 +234,7 @@ impl StreamStore for MemoryStore {
     ) -> Result<Stored<ImageStream>, StoreError> {
         let mut g = self.lock();
         let key = (stream.namespace().clone(), stream.name().clone());
-        let current = g.streams.get(&key).ok_or_else(|| not_found(&key.1))?;
+        let current = g.stream(&key.0, &key.1).ok_or_else(|| not_found(&key.1))?;
         if current.resource_version != expected_version {
             return Err(StoreError::Conflict {
                 resource: "imagestreams",
@@ -215,7 +249,7 @@ impl StreamStore for MemoryStore {
         stream.set_uid(uid);
         stream.set_resource_version(rv);
         let stored = Arc::new(Stored::new(stream, rv));
-        g.streams.insert(key, Arc::clone(&stored));
+        g.insert(key, Arc::clone(&stored));
         self.record(&mut g, LogEntry::Updated(Arc::clone(&stored)));
         // Only the caller's copy is a deep clone; the store shares one.
         drop(g);
@@ -229,8 +263,7 @@ impl StreamStore for MemoryStore {
         uid: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut g = self.lock();
-        let key = (namespace.clone(), name.clone());
-        let current = g.streams.get(&key).ok_or_else(|| not_found(name))?;
+        let current = g.stream(namespace, name).ok_or_else(|| not_found(name))?;
         if let Some(expected) = uid {
             let actual = &current.value.metadata().uid;
             if actual != expected {
@@ -240,7 +273,7 @@ impl StreamStore for MemoryStore {
                 });
             }
         }
-        g.streams.remove(&key);
+        g.remove(namespace, name);
         g.revision += 1;
         let rv = g.revision;
         self.record(
