@@ -31,15 +31,20 @@ pub fn tabwrite(text: &str) -> String {
     out
 }
 
-/// A streaming tabwriter: text goes in, and each segment is formatted as
-/// soon as a line without a tab ends it (no column block crosses such a
-/// line), so only the current segment is ever buffered.
+/// A streaming tabwriter that formats in place: text is appended to the
+/// output as it comes, and when a line without a tab ends a segment that
+/// has tabbed lines (no column block crosses such a line), only that
+/// segment is taken out, aligned and written back. Lines outside any
+/// column, most of a large stream's history, are written exactly once.
 pub(crate) struct TabWriter {
-    pending: String,
-    /// Complete lines in `pending`.
-    pending_lines: usize,
-    line_has_tab: bool,
     out: String,
+    /// Where the unformatted segment starts in `out`.
+    segment: usize,
+    /// Whether the segment holds a complete line with a tab.
+    segment_has_tab: bool,
+    /// Whether the line being written has a tab.
+    line_has_tab: bool,
+    scratch: String,
     cells: Vec<(usize, usize)>,
     lines: Vec<(usize, usize)>,
     widths: Vec<usize>,
@@ -48,10 +53,11 @@ pub(crate) struct TabWriter {
 impl TabWriter {
     pub(crate) fn with_capacity(n: usize) -> Self {
         Self {
-            pending: String::new(),
-            pending_lines: 0,
+            out: String::with_capacity(n),
+            segment: 0,
+            segment_has_tab: false,
             line_has_tab: false,
-            out: String::with_capacity(n + n / 4),
+            scratch: String::new(),
             cells: Vec::new(),
             lines: Vec::new(),
             widths: Vec::new(),
@@ -59,7 +65,7 @@ impl TabWriter {
     }
 
     pub(crate) fn push(&mut self, c: char) {
-        self.pending.push(c);
+        self.out.push(c);
         match c {
             '\t' => self.line_has_tab = true,
             '\n' => self.end_line(),
@@ -68,39 +74,50 @@ impl TabWriter {
     }
 
     pub(crate) fn push_str(&mut self, s: &str) {
+        // Most text (pull specs, ages, names) has neither: one branch-free
+        // pass that the compiler vectorizes, then a plain copy.
+        let breaks = s
+            .bytes()
+            .fold(0u8, |n, b| n | u8::from(b == b'\n') | u8::from(b == b'\t'));
+        if breaks == 0 {
+            self.out.push_str(s);
+            return;
+        }
         let mut rest = s;
-        while let Some(i) = rest.find('\n') {
-            let (line, tail) = rest.split_at(i + 1);
-            self.line_has_tab |= line.contains('\t');
-            self.pending.push_str(line);
-            self.end_line();
+        while let Some(i) = rest.bytes().position(|b| b == b'\n' || b == b'\t') {
+            let (head, tail) = rest.split_at(i + 1);
+            self.out.push_str(head);
+            if head.ends_with('\t') {
+                self.line_has_tab = true;
+            } else {
+                self.end_line();
+            }
             rest = tail;
         }
-        self.line_has_tab |= rest.contains('\t');
-        self.pending.push_str(rest);
+        self.out.push_str(rest);
     }
 
     fn end_line(&mut self) {
-        self.pending_lines += 1;
-        if !self.line_has_tab {
-            if self.pending_lines == 1 {
-                // A lone line without a tab is in no column: copy it.
-                self.out.push_str(&self.pending);
-                self.pending.clear();
-                self.pending_lines = 0;
-            } else {
-                self.flush_segment();
-            }
-        }
-        self.line_has_tab = false;
-    }
-
-    /// Formats the buffered lines (all complete) into the output.
-    fn flush_segment(&mut self) {
-        let text = self.pending.strip_suffix('\n').unwrap_or(&self.pending);
-        if self.pending.is_empty() {
+        if self.line_has_tab {
+            self.segment_has_tab = true;
+            self.line_has_tab = false;
             return;
         }
+        if self.segment_has_tab {
+            // This line ends the segment's last column block; it is
+            // formatted with the segment, which leaves it unchanged.
+            self.flush_segment();
+        }
+        self.segment = self.out.len();
+    }
+
+    /// Aligns `out[segment..]` (complete lines) in place.
+    fn flush_segment(&mut self) {
+        self.segment_has_tab = false;
+        self.scratch.clear();
+        self.scratch.push_str(&self.out[self.segment..]);
+        self.out.truncate(self.segment);
+        let text = self.scratch.strip_suffix('\n').unwrap_or(&self.scratch);
         self.cells.clear();
         self.lines.clear();
         let mut pos = 0;
@@ -118,16 +135,16 @@ impl TabWriter {
             lines: &self.lines,
         };
         table.format(0, self.lines.len(), &mut self.widths, &mut self.out);
-        self.pending.clear();
-        self.pending_lines = 0;
     }
 
     /// Formats whatever is left and returns the output.
     pub(crate) fn finish(mut self) -> String {
-        if !self.pending.is_empty() && !self.pending.ends_with('\n') {
-            self.pending.push('\n');
+        if self.out.len() > self.segment && !self.out.ends_with('\n') {
+            self.push('\n');
         }
-        self.flush_segment();
+        if self.segment_has_tab {
+            self.flush_segment();
+        }
         self.out
     }
 }
