@@ -283,6 +283,21 @@ fn rich_stream_snapshots() {
 }
 
 #[test]
+fn hidden_alias_histories_still_count_as_unique_images() {
+    let mut is = rich_stream();
+    let d4 = Digest::of_sha256(b"4");
+    let spec = ImageReference::parse(&format!("quay.io/org/py@{d4}")).unwrap();
+    is.add_event(
+        &tag("latest"),
+        TagEvent::new(spec, Some(d4.clone()), 5, now()),
+    );
+    let out = describe_image_stream(&is, now(), Style::Current);
+    assert!(out.contains("3.6 (latest, stable)\n"), "{out}");
+    assert!(!out.contains(d4.as_str()), "aliases have no block: {out}");
+    assert!(out.contains("Unique Images:\t\t5\n"), "{out}");
+}
+
+#[test]
 fn describer_details() {
     // formatAnnotations: Description first; aliases in their target's header;
     // the unique-image count includes one for image-less entries.

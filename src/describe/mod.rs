@@ -14,13 +14,13 @@ mod order;
 mod tabwriter;
 mod units;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
 use crate::api;
-use crate::stream::{ImageStream, SpecTag, TagSource};
+use crate::stream::{ImageStream, SpecTag, TagEvent, TagHistory, TagSource};
 
 pub use order::{prioritize_tags, sort_status_tags};
 use tabwriter::TabWriter;
@@ -58,11 +58,92 @@ fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
     format!("{} ago", human_duration(now - t))
 }
 
-/// 64-bit FNV-1a, a fingerprint for counting distinct strings.
-fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// A fingerprint for counting distinct image ids: a word-at-a-time
+/// multiply-rotate hash (the `FxHash` scheme), eight bytes per step, since
+/// ids are long and a byte-wise hash was the slowest part of describing a
+/// large stream. Collisions only cost a string compare.
+fn fingerprint(s: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    let h = (&mut chunks).fold(s.len() as u64, |h, c| {
+        let mut w = [0; 8];
+        w.copy_from_slice(c);
+        step(h, u64::from_le_bytes(w))
+    });
+    let tail = chunks.remainder();
+    if tail.is_empty() {
+        return h;
+    }
+    let mut w = [0; 8];
+    w[..tail.len()].copy_from_slice(tail);
+    step(h, u64::from_le_bytes(w))
+}
+
+/// OpenShift's unique-image count: distinct non-empty images, plus one for
+/// all image-less entries together.
+///
+/// Filled while the histories are rendered, so the events are read once,
+/// and counted by sorting (fingerprint, text) pairs: compact and
+/// sequential, where a hash set of 100,000 ids misses the cache on every
+/// insert once the stream no longer fits in it. Texts are only compared
+/// when fingerprints are equal, so the count is exact.
+struct DistinctImages<'a>(Vec<(u64, &'a str)>);
+
+impl<'a> DistinctImages<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Self(Vec::with_capacity(n))
+    }
+
+    fn insert(&mut self, e: &'a TagEvent) {
+        let image = e.image_str();
+        if !image.is_empty() || !e.pull_spec().as_str().is_empty() {
+            self.0.push((fingerprint(image), image));
+        }
+    }
+
+    /// The number of distinct images, in linear time: fingerprints are
+    /// uniform, so one counting pass on their top bits spreads the entries
+    /// over about n/8 buckets, and each bucket is sorted on its own, in
+    /// cache. (Sorting all 100,000 entries of a 10k-tag stream at once cost
+    /// a tenth of the describe.)
+    fn count(self) -> usize {
+        let entries = self.0;
+        let bits = (entries.len() / 8)
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros();
+        // `bits` is at most 61, so the shift is in range and the result
+        // below 2^61 fits in usize on 64-bit targets; on smaller ones the
+        // bucket count (n/8) is smaller still.
+        let bucket = |fp: u64| usize::try_from(fp.checked_shr(64 - bits).unwrap_or(0)).unwrap_or(0);
+        let mut starts = vec![0usize; (1 << bits) + 1];
+        for &(fp, _) in &entries {
+            starts[bucket(fp) + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut spread = vec![(0, ""); entries.len()];
+        for e in entries {
+            let b = bucket(e.0);
+            spread[next[b]] = e;
+            next[b] += 1;
+        }
+        starts
+            .windows(2)
+            .map(|w| {
+                let bucket = &mut spread[w[0]..w[1]];
+                bucket.sort_unstable();
+                // Texts are compared only when fingerprints are equal.
+                let firsts = bucket
+                    .windows(2)
+                    .filter(|p| p[0].0 != p[1].0 || p[0].1 != p[1].1);
+                usize::from(!bucket.is_empty()) + firsts.count()
+            })
+            .sum()
+    }
 }
 
 /// `formatString`: the label, then each line of the value after a tab;
@@ -149,50 +230,18 @@ fn latest_observed_generation(history: Option<&crate::stream::TagHistory>) -> i6
 /// ```
 #[must_use]
 pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: Style) -> String {
-    let events: usize = stream.histories().map(|(_, h)| h.len()).sum();
-    let mut out = TabWriter::with_capacity(1024 + 64 * stream.spec_tags().len() + 128 * events);
-    let meta = stream.metadata();
-    format_string(&mut out, "Name", stream.name().as_str());
-    format_string(&mut out, "Namespace", stream.namespace().as_str());
-    if let Some(created) = meta.creation_timestamp {
-        format_string(&mut out, "Created", &ago(now, created));
-    }
-    format_map(&mut out, "Labels", &meta.labels);
-    format_annotations(&mut out, &meta.annotations, true);
-    let repo = if stream.public_repository().is_empty() {
-        stream.status_repository()
-    } else {
-        stream.public_repository()
-    };
-    let repo_label = match style {
-        Style::Classic => "Docker Pull Spec",
-        Style::Current => "Image Repository",
-    };
-    format_string(&mut out, repo_label, repo);
-    format_string(
-        &mut out,
-        "Image Lookup",
-        &format!("local={}", stream.lookup_local()),
-    );
-
     let mut entries = stream_entries(stream);
     if entries.is_empty() {
+        let mut out = TabWriter::with_capacity(1024);
+        write_stream_meta(&mut out, stream, now, style);
         format_string(&mut out, "Tags", "");
         return out.finish();
     }
     prioritize_tags(&mut entries);
-    format_string(
-        &mut out,
-        "Unique Images",
-        &unique_images(stream).to_string(),
-    );
-    format_string(&mut out, "Tags", &entries.len().to_string());
-    out.push('\n');
 
     // Aliases are listed in their target's header, not as blocks.
     let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut is_alias = BTreeSet::new();
-    for e in &entries {
+    for e in &mut entries {
         let tracks = e
             .spec
             .and_then(SpecTag::source)
@@ -207,18 +256,73 @@ pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: St
                 .entry(f.tag.to_string())
                 .or_default()
                 .push(e.name.to_owned());
-            is_alias.insert(e.name);
+            e.alias = true;
         }
     }
+
+    // The tag blocks come first: the header's unique-image count is
+    // gathered while the histories are rendered, so a large stream's events
+    // are read once, and the header is put in front at the end.
+    let events: usize = entries
+        .iter()
+        .filter_map(|e| e.history)
+        .map(TagHistory::len)
+        .sum();
+    let mut out = TabWriter::with_capacity(2048 + 64 * entries.len() + 128 * events);
+    let mut images = DistinctImages::with_capacity(events);
     let mut first = true;
-    for e in entries.iter().filter(|e| !is_alias.contains(e.name)) {
+    for e in &entries {
+        if e.alias {
+            // Not shown, but still counted.
+            e.history
+                .into_iter()
+                .flatten()
+                .for_each(|ev| images.insert(ev));
+            continue;
+        }
         if !first {
             out.push('\n');
         }
         first = false;
-        tag_block(&mut out, stream, e, aliases.get_mut(e.name), now);
+        let aliases = aliases.get_mut(e.name);
+        tag_block(&mut out, stream, e, aliases, now, &mut images);
     }
-    out.finish()
+    let mut text = out.finish();
+
+    let mut head = TabWriter::with_capacity(1024);
+    write_stream_meta(&mut head, stream, now, style);
+    format_string(&mut head, "Unique Images", &images.count().to_string());
+    format_string(&mut head, "Tags", &entries.len().to_string());
+    head.push('\n');
+    text.insert_str(0, &head.finish());
+    text
+}
+
+/// The stream's metadata lines, down to `Image Lookup`.
+fn write_stream_meta(out: &mut TabWriter, stream: &ImageStream, now: DateTime<Utc>, style: Style) {
+    let meta = stream.metadata();
+    format_string(out, "Name", stream.name().as_str());
+    format_string(out, "Namespace", stream.namespace().as_str());
+    if let Some(created) = meta.creation_timestamp {
+        format_string(out, "Created", &ago(now, created));
+    }
+    format_map(out, "Labels", &meta.labels);
+    format_annotations(out, &meta.annotations, true);
+    let repo = if stream.public_repository().is_empty() {
+        stream.status_repository()
+    } else {
+        stream.public_repository()
+    };
+    let repo_label = match style {
+        Style::Classic => "Docker Pull Spec",
+        Style::Current => "Image Repository",
+    };
+    format_string(out, repo_label, repo);
+    format_string(
+        out,
+        "Image Lookup",
+        &format!("local={}", stream.lookup_local()),
+    );
 }
 
 /// Every tag of `stream`, with its spec and history: one linear merge of
@@ -244,6 +348,7 @@ fn stream_entries(stream: &ImageStream) -> Vec<Entry<'_>> {
                     name: name.as_str(),
                     spec: Some(spec),
                     history,
+                    alias: false,
                 }
             })
         } else {
@@ -251,6 +356,7 @@ fn stream_entries(stream: &ImageStream) -> Vec<Entry<'_>> {
                 name: name.as_str(),
                 spec: None,
                 history: Some(h),
+                alias: false,
             })
         };
         entries.extend(entry);
@@ -258,31 +364,13 @@ fn stream_entries(stream: &ImageStream) -> Vec<Entry<'_>> {
     entries
 }
 
-/// OpenShift's unique-image count: distinct non-empty images, plus one for
-/// all image-less entries together.
-fn unique_images(stream: &ImageStream) -> usize {
-    // Distinct images, counted by sorting (fingerprint, text) pairs: cheap
-    // compares and a compact, cache-friendly buffer (a hash set of 100,000
-    // digests was the slowest part at scale). Equal texts have equal
-    // fingerprints, so they end up adjacent and `dedup` makes it exact.
-    let mut images: Vec<(u64, &str)> = Vec::new();
-    for (_, h) in stream.histories() {
-        for e in h.iter() {
-            if !e.image_str().is_empty() || !e.pull_spec().as_str().is_empty() {
-                images.push((fnv1a(e.image_str()), e.image_str()));
-            }
-        }
-    }
-    images.sort_unstable();
-    images.dedup_by(|a, b| a.1 == b.1);
-    images.len()
-}
-
 /// One tag of a stream, with its spec and history when it has them.
 struct Entry<'a> {
     name: &'a str,
     spec: Option<&'a SpecTag>,
-    history: Option<&'a crate::stream::TagHistory>,
+    history: Option<&'a TagHistory>,
+    /// Listed in the header of the tag it tracks, not as a block.
+    alias: bool,
 }
 
 impl AsRef<str> for Entry<'_> {
@@ -291,12 +379,13 @@ impl AsRef<str> for Entry<'_> {
     }
 }
 
-fn tag_block(
+fn tag_block<'a>(
     out: &mut TabWriter,
     stream: &ImageStream,
-    entry: &Entry<'_>,
+    entry: &Entry<'a>,
     aliases: Option<&mut Vec<String>>,
     now: DateTime<Utc>,
+    images: &mut DistinctImages<'a>,
 ) {
     let tag = entry.name;
     match aliases {
@@ -357,6 +446,10 @@ fn tag_block(
                 None => w!(out, "      {} ago", human_duration(go_max_duration())),
             }
         }
+        // Fingerprinting the whole history first reads every entry's text
+        // in one tight loop, where the loads overlap, instead of one cache
+        // miss at a time between formatting steps.
+        h.iter().for_each(|e| images.insert(e));
         for (i, e) in h.iter().enumerate() {
             out.push_str(if i == 0 { "  * " } else { "    " });
             // oc prints the event's dockerImageReference as stored.
@@ -370,8 +463,7 @@ fn tag_block(
                 }
                 None => out.push_str("<unknown>"),
             }
-            let image = e.image_str();
-            if !image.is_empty() && e.pull_spec().id() != Some(image) {
+            if let Some(image) = e.image_not_in_pull_spec() {
                 out.push('\t');
                 out.push_str(image);
             }
@@ -543,5 +635,53 @@ fn describe_config(out: &mut TabWriter, c: &api::DockerConfig) {
         } else {
             w!(out, "\t{v}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(items: &[(u64, &'static str)]) -> usize {
+        DistinctImages(items.to_vec()).count()
+    }
+
+    #[test]
+    fn distinct_images_are_counted_exactly() {
+        assert_eq!(count(&[]), 0);
+        assert_eq!(count(&[(fingerprint("a"), "a")]), 1);
+        let (a, b, e) = (
+            fingerprint("sha256:a"),
+            fingerprint("sha256:b"),
+            fingerprint(""),
+        );
+        assert_eq!(
+            count(&[(a, "sha256:a"), (b, "sha256:b"), (a, "sha256:a"), (e, "")]),
+            3
+        );
+        // Equal fingerprints for different texts (a collision) still count
+        // twice; the same text with its fingerprint repeated counts once.
+        assert_eq!(
+            count(&[(7, "x"), (7, "y"), (7, "x"), (7, "y"), (7, "z")]),
+            3
+        );
+        // Enough entries for several buckets, each image three times.
+        let texts: Vec<String> = (0..500).map(|i| format!("sha256:{i:064}")).collect();
+        let mut items: Vec<(u64, &str)> = Vec::new();
+        for _ in 0..3 {
+            items.extend(texts.iter().map(|t| (fingerprint(t), t.as_str())));
+        }
+        assert_eq!(DistinctImages(items).count(), 500);
+    }
+
+    #[test]
+    fn fingerprints_see_every_byte_and_the_length() {
+        assert_ne!(
+            fingerprint("sha256:aaaaaaaa1"),
+            fingerprint("sha256:aaaaaaaa2")
+        );
+        assert_ne!(fingerprint("a"), fingerprint("a\0"));
+        assert_ne!(fingerprint(""), fingerprint("\0"));
+        assert_ne!(fingerprint("12345678"), fingerprint("12345679"));
     }
 }

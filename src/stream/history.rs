@@ -112,6 +112,31 @@ impl TagEvent {
         }
     }
 
+    /// The image when the pull spec does not carry it as its id, as after
+    /// a pull-through or a mirror (`oc describe` then shows it beside the
+    /// entry); `None` when the pull spec ends in it, or for reference tags.
+    ///
+    /// ```
+    /// use imagestream::reference::{Digest, ImageReference};
+    /// use imagestream::stream::TagEvent;
+    /// # use imagestream::chrono::DateTime;
+    /// # let now = DateTime::from_timestamp(0, 0).unwrap();
+    /// let d = Digest::of_sha256(b"layer");
+    /// let by_digest = ImageReference::parse(&format!("quay.io/app@{d}"))?;
+    /// assert_eq!(TagEvent::new(by_digest, Some(d.clone()), 1, now).image_not_in_pull_spec(), None);
+    /// let by_tag = ImageReference::parse("quay.io/app:v1")?;
+    /// let e = TagEvent::new(by_tag, Some(d.clone()), 1, now);
+    /// assert_eq!(e.image_not_in_pull_spec(), Some(d.as_str()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn image_not_in_pull_spec(&self) -> Option<&str> {
+        match &self.image {
+            EventImage::Other(d) => Some(d.as_str()),
+            EventImage::None | EventImage::PullSpecId => None,
+        }
+    }
+
     /// The stream generation that produced this entry.
     #[must_use]
     pub fn generation(&self) -> i64 {
