@@ -4,8 +4,9 @@
 use imagestream::api;
 use imagestream::chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use imagestream::describe::{
-    Style, describe_image, describe_image_stream, describe_image_stream_tag, human_duration,
-    human_size, prioritize_tags, tabwrite,
+    ImageStreamRow, ImageStreamTagRow, Style, describe_image, describe_image_stream,
+    describe_image_stream_tag, get_image_stream_tags, get_image_streams, human_duration,
+    human_size, prioritize_tags, tabwrite, tags_up_to_width,
 };
 use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 use imagestream::stream::{ImageStream, SpecContext, SpecTag, TagEvent, TagSource};
@@ -506,4 +507,125 @@ fn history_lines_print_the_stored_pull_spec() {
         out.contains("  * docker.io/python:3.6\n      10 minutes ago\n"),
         "{out}"
     );
+}
+
+/// A stream whose tags were last updated `ages` seconds before `now()`.
+fn stream_with_tags(tags: &[(&str, i64)]) -> ImageStream {
+    let mut is = ImageStream::new(
+        Namespace::parse("ns").unwrap(),
+        StreamName::parse("app").unwrap(),
+    )
+    .unwrap();
+    for (name, age) in tags {
+        let d = Digest::of_sha256(name.as_bytes());
+        let spec = ImageReference::parse(&format!("quay.io/org/app@{d}")).unwrap();
+        is.add_event(
+            &tag(name),
+            TagEvent::new(spec, Some(d), 1, now() - TimeDelta::seconds(*age)),
+        );
+    }
+    is
+}
+
+#[test]
+fn tags_up_to_width_follows_print_tags_up_to_width() {
+    // Newest first, ties by name; all fit in 40 columns.
+    let is = stream_with_tags(&[("b", 10), ("a", 10), ("latest", 5)]);
+    assert_eq!(tags_up_to_width(&is, 40), "latest,a,b");
+    // The first tag is always shown, however long.
+    let long = "x".repeat(60);
+    let is = stream_with_tags(&[(&long, 1), ("y", 2)]);
+    assert_eq!(tags_up_to_width(&is, 40), format!("{long} + 1 more..."));
+    // 8 tags of 4 chars (5 columns each) fill 40 exactly.
+    let names: Vec<String> = (0..9).map(|i| format!("t{i:03}")).collect();
+    let aged: Vec<(&str, i64)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+    let is = stream_with_tags(&aged);
+    assert_eq!(
+        tags_up_to_width(&is, 40),
+        "t000,t001,t002,t003,t004,t005,t006,t007 + 1 more..."
+    );
+    // The ragged-edge rule: 28 columns used (12 left, more than 40/4),
+    // and a 12-char tag ends at 41 columns (within 125%): it is kept.
+    let is = stream_with_tags(&[
+        ("aaaaaaaaaaaaaa", 1),
+        ("bbbbbbbbbbbb", 2),
+        ("cccccccccccc", 3),
+        ("d", 4),
+    ]);
+    assert_eq!(
+        tags_up_to_width(&is, 40),
+        "aaaaaaaaaaaaaa,bbbbbbbbbbbb,cccccccccccc + 1 more..."
+    );
+    // Without room left over (only 10 = 40/4), the overflowing tag goes.
+    let is = stream_with_tags(&[
+        ("aaaaaaaaaaaaaa", 1),
+        ("bbbbbbbbbbbbbbbb", 2),
+        ("cccccccccccc", 3),
+    ]);
+    assert_eq!(
+        tags_up_to_width(&is, 40),
+        "aaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb + 1 more..."
+    );
+    let empty = stream_with_tags(&[]);
+    assert_eq!(tags_up_to_width(&empty, 40), "");
+}
+
+#[test]
+fn oc_get_is_and_istag_tables() {
+    let is = rich_stream();
+    let row = ImageStreamRow::new(&is, now());
+    assert_eq!(row.image_repository, "registry.example.com/demo/rich");
+    assert_eq!(row.tags, "3.6,latest,ref,pushed");
+    assert_eq!(row.updated, "20 minutes ago");
+    assert_snapshot!("oc_get_is", get_image_streams([&is, &rich_stream()], now()));
+
+    let istag = api::ImageStreamTag {
+        metadata: api::ObjectMeta {
+            name: "python:latest".into(),
+            creation_timestamp: Some(now() - TimeDelta::seconds(90)),
+            ..Default::default()
+        },
+        image: seed_image(),
+        ..Default::default()
+    };
+    let row = ImageStreamTagRow::new(&istag, now());
+    assert_eq!(row.updated, "About a minute ago");
+    assert_eq!(row.image_reference, istag.image.docker_image_reference);
+    let narrow = get_image_stream_tags([&istag], now(), false);
+    let wide = get_image_stream_tags([&istag], now(), true);
+    assert!(
+        narrow.starts_with("NAME            IMAGE REFERENCE"),
+        "{narrow}"
+    );
+    assert!(!narrow.contains("IMAGE NAME"), "{narrow}");
+    assert!(
+        wide.lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(&istag.image.metadata.name),
+        "{wide}"
+    );
+    assert_snapshot!("oc_get_istag_wide", wide);
+}
+
+proptest! {
+    #[test]
+    fn tags_up_to_width_shows_at_least_one_and_counts_the_rest(
+        tags in prop::collection::btree_map("[a-z][a-z0-9.-]{0,24}", 0i64..100_000, 0..12),
+        width in 0usize..80,
+    ) {
+        let aged: Vec<(&str, i64)> = tags.iter().map(|(t, a)| (t.as_str(), *a)).collect();
+        let out = tags_up_to_width(&stream_with_tags(&aged), width);
+        let (shown, hidden) = match out.split_once(" + ") {
+            Some((s, rest)) => (s, rest.trim_end_matches(" more...").parse::<usize>().unwrap()),
+            None => (out.as_str(), 0),
+        };
+        let shown: Vec<&str> = if shown.is_empty() { vec![] } else { shown.split(',').collect() };
+        prop_assert_eq!(shown.len() + hidden, tags.len());
+        prop_assert!(tags.is_empty() || !shown.is_empty());
+        // Beyond the first tag, the shown list stays within 125% of the width.
+        if shown.len() > 1 {
+            prop_assert!(shown.iter().map(|t| t.len() + 1).sum::<usize>() <= width + width / 4 + 1);
+        }
+    }
 }

@@ -10,6 +10,7 @@
 //!
 //! Rendering is pure: the caller passes `now`, and ages are computed from it.
 
+mod get;
 mod order;
 mod tabwriter;
 mod units;
@@ -22,6 +23,10 @@ use chrono::{DateTime, Utc};
 use crate::api;
 use crate::stream::{ImageStream, SpecTag, TagEvent, TagHistory, TagSource};
 
+pub use get::{
+    ImageStreamRow, ImageStreamTagRow, TAGS_WIDTH, get_image_stream_tags, get_image_streams,
+    tags_up_to_width,
+};
 pub use order::{prioritize_tags, sort_status_tags};
 use tabwriter::TabWriter;
 pub use tabwriter::tabwrite;

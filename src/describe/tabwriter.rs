@@ -1,14 +1,41 @@
-//! Go's `text/tabwriter`, as `oc describe` configures it: minwidth 0,
-//! tabwidth 8, padding 1, padchar `'\t'`, no flags.
+//! Go's `text/tabwriter` in the two configurations `oc` uses: `oc
+//! describe`'s (minwidth 0, tabwidth 8, padding 1, padchar `'\t'`) and
+//! `oc get`'s table printer (minwidth 6, tabwidth 4, padding 3, padchar
+//! `' '`); no flags in either.
 //!
 //! Cells are tab-terminated; the text after a line's last tab is not part
 //! of any column. Consecutive lines that have a cell in column `j` form a
 //! block; the block's width for that column is its widest cell plus the
-//! padding, rounded up to a multiple of the tab width, and cells are padded
-//! with tabs. Widths count characters (runes), as Go does.
+//! padding, at least the minimum width. With tab padding the width is
+//! rounded up to a multiple of the tab width and cells are padded with
+//! tabs; otherwise with spaces. Widths count characters (runes), as Go
+//! does.
 
-const TAB_WIDTH: usize = 8;
-const PADDING: usize = 1;
+/// A tabwriter configuration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    min_width: usize,
+    tab_width: usize,
+    padding: usize,
+    pad_with_tabs: bool,
+}
+
+impl Layout {
+    /// `oc describe`: `tabwriter.NewWriter(out, 0, 8, 1, '\t', 0)`.
+    pub(crate) const DESCRIBE: Self = Self {
+        min_width: 0,
+        tab_width: 8,
+        padding: 1,
+        pad_with_tabs: true,
+    };
+    /// `oc get` (kubectl's printers): `NewWriter(out, 6, 4, 3, ' ', 0)`.
+    pub(crate) const TABLE: Self = Self {
+        min_width: 6,
+        tab_width: 4,
+        padding: 3,
+        pad_with_tabs: false,
+    };
+}
 
 /// Aligns `text` the way `oc describe`'s tabwriter does.
 ///
@@ -21,6 +48,8 @@ const PADDING: usize = 1;
 #[must_use]
 pub fn tabwrite(text: &str) -> String {
     let mut w = TabWriter::with_capacity(text.len());
+    // With a newline at the end, an input without one is formatted the
+    // same way; it is taken off again below.
     w.push_str(text);
     let mut out = w.finish();
     // Every line is written with its newline; the last one only had one if
@@ -37,6 +66,7 @@ pub fn tabwrite(text: &str) -> String {
 /// segment is taken out, aligned and written back. Lines outside any
 /// column, most of a large stream's history, are written exactly once.
 pub(crate) struct TabWriter {
+    layout: Layout,
     out: String,
     /// Where the unformatted segment starts in `out`.
     segment: usize,
@@ -51,8 +81,14 @@ pub(crate) struct TabWriter {
 }
 
 impl TabWriter {
+    /// A writer with `oc describe`'s layout.
     pub(crate) fn with_capacity(n: usize) -> Self {
+        Self::with_layout(Layout::DESCRIBE, n)
+    }
+
+    pub(crate) fn with_layout(layout: Layout, n: usize) -> Self {
         Self {
+            layout,
             out: String::with_capacity(n),
             segment: 0,
             segment_has_tab: false,
@@ -130,6 +166,7 @@ impl TabWriter {
             self.lines.push((start, self.cells.len()));
         }
         let table = Table {
+            layout: self.layout,
             text,
             cells: &self.cells,
             lines: &self.lines,
@@ -166,6 +203,7 @@ fn width(cell: &str) -> usize {
 
 /// A segment's lines, each a range of cells, each a range of `text`.
 struct Table<'a> {
+    layout: Layout,
     text: &'a str,
     cells: &'a [(usize, usize)],
     lines: &'a [(usize, usize)],
@@ -194,9 +232,10 @@ impl Table<'_> {
             // A block of lines that have a cell in this column starts here.
             self.write_lines(start, this, widths, out);
             start = this;
-            let mut block_width = 0;
+            let mut block_width = self.layout.min_width;
             while this < end && column + 1 < self.line(this).len() {
-                block_width = block_width.max(width(self.cell(self.line(this)[column])) + PADDING);
+                let cell = width(self.cell(self.line(this)[column]));
+                block_width = block_width.max(cell + self.layout.padding);
                 this += 1;
             }
             widths.push(block_width);
@@ -207,6 +246,21 @@ impl Table<'_> {
         self.write_lines(start, end, widths, out);
     }
 
+    /// Go's `writePadding`: from a cell's text width to the column's.
+    fn pad(&self, text_width: usize, column_width: usize, out: &mut String) {
+        let Layout {
+            tab_width,
+            pad_with_tabs,
+            ..
+        } = self.layout;
+        if pad_with_tabs {
+            let n = column_width.div_ceil(tab_width) * tab_width - text_width;
+            out.extend(std::iter::repeat_n('\t', n.div_ceil(tab_width)));
+        } else {
+            out.extend(std::iter::repeat_n(' ', column_width - text_width));
+        }
+    }
+
     fn write_lines(&self, from: usize, to: usize, widths: &[usize], out: &mut String) {
         for i in from..to {
             let line = self.line(i);
@@ -214,11 +268,7 @@ impl Table<'_> {
                 let cell = self.cell(span);
                 out.push_str(cell);
                 if j < widths.len() && j + 1 < line.len() {
-                    let cell_width = widths[j].div_ceil(TAB_WIDTH) * TAB_WIDTH;
-                    let n = cell_width - width(cell);
-                    for _ in 0..n.div_ceil(TAB_WIDTH) {
-                        out.push('\t');
-                    }
+                    self.pad(width(cell), widths[j], out);
                 }
             }
             out.push('\n');
@@ -253,6 +303,17 @@ mod tests {
         assert_eq!(out, "Layers:\t1kB\tsha256:a\n\t10MB\tsha256:b\n");
         let out = tabwrite("a\tbbbbbbbbbb\tc\nd\te\tf\n");
         assert_eq!(out, "a\tbbbbbbbbbb\tc\nd\te\t\tf\n");
+    }
+
+    #[test]
+    fn table_layout_pads_with_spaces() {
+        // kubectl: at least 6 wide, 3 spaces of padding, the last cell free.
+        let mut w = TabWriter::with_layout(Layout::TABLE, 64);
+        w.push_str("NAME\tIMAGE REPOSITORY\tTAGS\nab\tr\tx,y\n");
+        assert_eq!(
+            w.finish(),
+            "NAME   IMAGE REPOSITORY   TAGS\nab     r                  x,y\n"
+        );
     }
 
     #[test]
