@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use imagestream::api;
 use imagestream::chrono::{TimeDelta, TimeZone, Utc};
-use imagestream::describe::{Style, describe_image_stream, describe_image_stream_tag};
+use imagestream::describe::{
+    Style, describe_image_stream, describe_image_stream_tag, get_image_streams,
+};
 use imagestream::ports::{
     Clock, ImageStore, ManualClock, MemoryStore, Rbac, StaticRegistry, Subject,
 };
@@ -103,6 +105,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "$ oc describe is/python\n{}",
         describe_image_stream(&stored.value, clock.now(), Style::Classic)
+    );
+    println!(
+        "$ oc get is\n{}",
+        get_image_streams([&stored.value], clock.now())
     );
 
     // 6.4: a second image on latest, then a rollback to the first.
