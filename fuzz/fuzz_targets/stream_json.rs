@@ -1,7 +1,10 @@
 //! Arbitrary bytes as JSON: never panic; whatever converts to the domain
-//! round-trips through the wire unchanged.
+//! round-trips through the wire unchanged, and describes (`oc describe`,
+//! `oc get`) without panicking.
 #![no_main]
 
+use imagestream::chrono::DateTime;
+use imagestream::describe::{Style, describe_image_stream, get_image_streams};
 use imagestream::{api, stream};
 use libfuzzer_sys::fuzz_target;
 
@@ -22,4 +25,11 @@ fuzz_target!(|data: &[u8]| {
         domain
     );
     let _ = domain.consistency_report();
+    let now = DateTime::from_timestamp(1_700_000_000, 0).expect("in range");
+    for style in [Style::Classic, Style::Current] {
+        let text = describe_image_stream(&domain, now, style);
+        assert!(text.starts_with("Name:") && text.ends_with('\n'), "{text}");
+    }
+    let table = get_image_streams([&domain], now);
+    assert!(table.starts_with("NAME ") && table.ends_with('\n'), "{table}");
 });
