@@ -36,8 +36,8 @@ use crate::ports::{
 };
 use crate::reference::{Digest, IsImageName, IsTagName, Namespace, StreamName, TagName};
 use crate::stream::{
-    ImageStream, PruneOptions, Pruned, ResolveError, RollbackError, RollbackTarget, SpecChanges,
-    SpecContext, SpecError, StreamLookup, ValidationError,
+    ImageStream, PruneOptions, Pruned, PullDenied, ResolveError, RollbackError, RollbackTarget,
+    SourceAccess, SpecChanges, SpecContext, SpecError, StreamLookup, ValidationError,
 };
 
 /// How many times a read-modify-write is retried on a version conflict.
@@ -133,6 +133,28 @@ fn without_raw_manifest(mut image: api::Image) -> api::Image {
 
 /// Reads other streams from the store, for spec tags that reference them.
 struct StoreLookup<'a, S>(&'a S);
+
+/// The requesting subject's access to other namespaces' streams, asked of
+/// the authorizer as `get imagestreams/layers` (OpenShift's `TagVerifier`).
+struct SubjectAccess<'a, A: ?Sized> {
+    authorizer: &'a A,
+    subject: &'a Subject,
+}
+
+impl<A: Authorizer + ?Sized> SourceAccess for SubjectAccess<'_, A> {
+    fn may_pull(&self, namespace: &Namespace, stream: &StreamName) -> Result<(), PullDenied> {
+        match self.authorizer.check(
+            self.subject,
+            Verb::Get,
+            Resource::ImageStreamLayers,
+            Some(namespace),
+            Some(stream.as_str()),
+        ) {
+            Decision::Allow => Ok(()),
+            Decision::Deny(reason) => Err(PullDenied::new(reason)),
+        }
+    }
+}
 
 impl<S: StreamStore> StreamLookup for StoreLookup<'_, S> {
     fn stream(&self, namespace: &Namespace, name: &StreamName) -> Option<ImageStream> {
@@ -257,11 +279,24 @@ where
         }
     }
 
-    fn context<'a>(&'a self, lookup: &'a StoreLookup<'a, S>) -> SpecContext<'a> {
-        let ctx = SpecContext::new(self.clock.now()).with_lookup(lookup);
+    fn context<'a>(
+        &'a self,
+        lookup: &'a StoreLookup<'a, S>,
+        access: &'a dyn SourceAccess,
+    ) -> SpecContext<'a> {
+        let ctx = SpecContext::new(self.clock.now())
+            .with_lookup(lookup)
+            .with_access(access);
         match &self.internal_registry {
             Some(host) => ctx.with_internal_registry(host),
             None => ctx,
+        }
+    }
+
+    fn access<'a>(&'a self, subject: &'a Subject) -> SubjectAccess<'a, A> {
+        SubjectAccess {
+            authorizer: &*self.authorizer,
+            subject,
         }
     }
 
@@ -269,11 +304,13 @@ where
     /// version read; on a conflict, read again and retry, up to the bound.
     fn modify<T>(
         &self,
+        subject: &Subject,
         namespace: &Namespace,
         name: &StreamName,
         mut change: impl FnMut(&mut ImageStream, &SpecContext<'_>) -> Result<T, ServiceError>,
     ) -> Result<(T, Stored<ImageStream>), ServiceError> {
         let lookup = StoreLookup(&*self.store);
+        let access = self.access(subject);
         let mut last_conflict = None;
         for _ in 0..self.max_attempts {
             let Stored {
@@ -281,7 +318,7 @@ where
                 resource_version,
                 ..
             } = self.store.get(namespace, name)?;
-            let ctx = self.context(&lookup);
+            let ctx = self.context(&lookup, &access);
             let out = change(&mut value, &ctx)?;
             match self.store.update(value, resource_version) {
                 Ok(stored) => return Ok((out, stored)),
@@ -315,7 +352,8 @@ where
             Some(stream.name().as_str()),
         )?;
         let lookup = StoreLookup(&*self.store);
-        let ctx = self.context(&lookup);
+        let access = self.access(subject);
+        let ctx = self.context(&lookup, &access);
         stream.set_creation_timestamp(ctx.now);
         if let Some(host) = &self.internal_registry {
             stream.set_repositories(
@@ -413,7 +451,7 @@ where
             Some(namespace),
             Some(name.as_str()),
         )?;
-        self.modify(namespace, name, |is, _| {
+        self.modify(subject, namespace, name, |is, _| {
             change(is).map_err(|e| ServiceError::BadRequest(e.to_string()))
         })
     }
@@ -439,7 +477,7 @@ where
             Some(namespace),
             Some(&format!("{name}:{tag}")),
         )?;
-        let (changes, _) = self.modify(namespace, name, |is, ctx| {
+        let (changes, _) = self.modify(subject, namespace, name, |is, ctx| {
             Ok(is.set_spec_tag(tag.clone(), spec.clone(), ctx)?)
         })?;
         Ok(changes)
@@ -604,7 +642,7 @@ where
             Some(namespace),
             Some(&format!("{name}:{tag}")),
         )?;
-        let (changes, _) = self.modify(namespace, name, |is, ctx| {
+        let (changes, _) = self.modify(subject, namespace, name, |is, ctx| {
             Ok(is.rollback(tag, target, ctx.now)?)
         })?;
         Ok(changes)
@@ -630,7 +668,7 @@ where
             Some(namespace),
             Some(istag),
         )?;
-        self.modify(namespace, parsed.stream_name(), |is, _| {
+        self.modify(subject, namespace, parsed.stream_name(), |is, _| {
             is.delete_tag(parsed.tag())
                 .map_err(|_| ServiceError::NotFound {
                     resource: "imagestreamtags",
@@ -661,7 +699,7 @@ where
             Some(namespace),
             Some(name.as_str()),
         )?;
-        let (pruned, _) = self.modify(namespace, name, |is, ctx| {
+        let (pruned, _) = self.modify(subject, namespace, name, |is, ctx| {
             Ok(is.prune(options, ctx.now, &tag_in_use, &image_in_use))
         })?;
         Ok(pruned)

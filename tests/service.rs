@@ -427,3 +427,42 @@ fn concurrent_updates_all_land_exactly_once() {
         );
     }
 }
+
+#[test]
+fn cross_namespace_sources_need_pull_access_there() {
+    let svc = with_python();
+    let d = push(&svc, "latest", 3);
+    svc.create(&admin(), ImageStream::new(ns("mine"), name("app")).unwrap())
+        .unwrap();
+    svc.authorizer().bind("bob", "edit", &ns("mine"));
+    let bob = Subject::user("bob");
+    let base = TagName::parse("base").unwrap();
+    let from = |stream: &str| {
+        SpecTag::new(TagSource::ImageStreamTag {
+            namespace: Some(ns("test")),
+            stream: Some(name(stream)),
+            tag: TagName::parse("latest").unwrap(),
+        })
+    };
+    let err = svc
+        .set_spec_tag(&bob, &ns("mine"), &name("app"), &base, &from("python"))
+        .unwrap_err();
+    assert_snapshot!(err, @r#"spec.tags[base].from: Forbidden: test/python: "no role bound to bob grants get on imagestreams/layers" """#);
+    // A stream that does not exist is refused the same way: the answer
+    // does not tell bob what exists in a namespace he cannot read.
+    let missing = svc
+        .set_spec_tag(&bob, &ns("mine"), &name("app"), &base, &from("nothing"))
+        .unwrap_err();
+    assert!(
+        missing.to_string().contains("Forbidden: test/nothing"),
+        "{missing}"
+    );
+    // Allowed to pull there, bob can tag it, and the tag resolves.
+    svc.authorizer()
+        .bind("bob", "system:image-puller", &ns("test"));
+    svc.set_spec_tag(&bob, &ns("mine"), &name("app"), &base, &from("python"))
+        .unwrap();
+    let app = svc.get(&bob, &ns("mine"), &name("app")).unwrap().value;
+    let current = app.history("base").and_then(|h| h.current()).unwrap();
+    assert_eq!(current.image_str(), d.as_str());
+}

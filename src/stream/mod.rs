@@ -75,7 +75,10 @@ use crate::api;
 use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 
 pub use edit::{PruneOptions, Pruned, RollbackError, RollbackTarget};
-pub use generation::{NoLookup, SpecChanges, SpecContext, SpecError, StreamLookup};
+pub use generation::{
+    AnySource, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext, SpecError,
+    StreamLookup,
+};
 pub use history::{AddOutcome, TagEvent, TagHistory};
 pub use mapping::ImageStreamMapping;
 pub use resolve::ResolveError;
