@@ -54,6 +54,7 @@
 pub mod api;
 pub mod describe;
 pub mod error;
+pub mod ops;
 pub mod ports;
 pub mod reference;
 pub mod service;

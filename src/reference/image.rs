@@ -6,6 +6,7 @@ use std::hash::{Hash, Hasher};
 use super::digest::{Digest, validate_openshift_digest};
 use super::error::{ErrorKind, ReferenceError};
 use super::grammar::{self, Dialect};
+use super::names::{Namespace, TagName};
 
 /// Docker Hub's registry name, filled in by
 /// [`ImageReference::docker_client_defaults`].
@@ -256,7 +257,7 @@ impl ImageReference {
         }
     }
 
-    fn with(&self, f: impl FnOnce(&mut Parts<'_>)) -> Self {
+    fn with<'s>(&'s self, f: impl FnOnce(&mut Parts<'s>)) -> Self {
         let mut p = self.parts();
         let before = p;
         f(&mut p);
@@ -337,6 +338,43 @@ impl ImageReference {
         // Writing into a String cannot fail.
         let _ = write_exact(&mut out, &self.parts());
         out
+    }
+
+    /// With the namespace replaced (`None` drops it).
+    ///
+    /// ```
+    /// use imagestream::reference::{ImageReference, Namespace};
+    ///
+    /// let r = ImageReference::parse("library/python:3.5")?;
+    /// let ns = Namespace::parse("myproject")?;
+    /// assert_eq!(r.with_namespace(Some(&ns)).exact(), "myproject/python:3.5");
+    /// assert_eq!(r.with_namespace(None).exact(), "python:3.5");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_namespace(&self, namespace: Option<&Namespace>) -> Self {
+        self.with(|p| p.namespace = namespace.map_or("", Namespace::as_str))
+    }
+
+    /// With the tag replaced (`None` drops it).
+    #[must_use]
+    pub fn with_tag(&self, tag: Option<&TagName>) -> Self {
+        self.with(|p| p.tag = tag.map_or("", TagName::as_str))
+    }
+
+    /// With the id replaced by `digest` (`None` drops it).
+    ///
+    /// ```
+    /// use imagestream::reference::{Digest, ImageReference};
+    ///
+    /// let d = Digest::of_sha256(b"image");
+    /// let r = ImageReference::parse("python:3.5")?.with_tag(None).with_id(Some(&d));
+    /// assert_eq!(r.exact(), format!("python@{d}"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_id(&self, digest: Option<&Digest>) -> Self {
+        self.with(|p| p.id = digest.map_or("", Digest::as_str))
     }
 
     /// `MostSpecific`: with an id, the tag is dropped.
