@@ -14,6 +14,7 @@ use imagestream::chrono::{TimeDelta, TimeZone, Utc};
 use imagestream::describe::{
     Style, describe_image_stream, describe_image_stream_tag, get_image_streams,
 };
+use imagestream::ops::tag::TagCommand;
 use imagestream::ports::{
     Clock, ImageStore, ManualClock, MemoryStore, Rbac, StaticRegistry, Subject,
 };
@@ -94,12 +95,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // 6.7.2: `oc tag python:3.5 python:latest` pins latest to that image.
-    let pin = SpecTag::new(TagSource::ImageStreamImage {
-        namespace: None,
-        stream: Some(python.clone()),
-        id: digest.as_str().into(),
-    });
-    service.set_spec_tag(&admin, &ns, &python, &TagName::parse("latest")?, &pin)?;
+    for done in service.tag(
+        &admin,
+        &ns,
+        &TagCommand::new(["python:3.5", "python:latest"]),
+    )? {
+        println!("$ oc tag python:3.5 python:latest\n{done}\n");
+    }
     clock.advance(TimeDelta::minutes(4));
     let stored = service.get(&admin, &ns, &python)?;
     println!(
@@ -142,9 +144,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // 6.7.5: `oc tag -d python:3.5`.
-    service.delete_tag(&admin, &ns, "python:3.5")?;
+    for done in service.tag(&admin, &ns, &TagCommand::new(["python:3.5"]).delete(true))? {
+        println!("\n$ oc tag -d python:3.5\n{done}");
+    }
     println!(
-        "\nDeleted tag {ns}/python:3.5; tags left: {:?}",
+        "tags left: {:?}",
         service
             .get(&admin, &ns, &python)?
             .value
