@@ -31,5 +31,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(text.starts_with("Name:") && text.ends_with('\n'), "{text}");
     }
     let table = get_image_streams([&domain], now);
-    assert!(table.starts_with("NAME ") && table.ends_with('\n'), "{table}");
+    assert!(
+        table.starts_with("NAME ") && table.ends_with('\n'),
+        "{table}"
+    );
 });
