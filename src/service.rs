@@ -37,8 +37,9 @@ use crate::ports::{
 };
 use crate::reference::{Digest, IsImageName, IsTagName, Namespace, StreamName, TagName};
 use crate::stream::{
-    ImageStream, PruneOptions, Pruned, PullDenied, ResolveError, RollbackError, RollbackTarget,
-    SourceAccess, SpecChanges, SpecContext, SpecError, StreamLookup, ValidationError,
+    FieldError, ImageStream, ImageStreamMapping, PruneOptions, Pruned, PullDenied, ResolveError,
+    RollbackError, RollbackTarget, SourceAccess, SpecChanges, SpecContext, SpecError, StreamLookup,
+    ValidationError,
 };
 
 /// How many times a read-modify-write is retried on a version conflict.
@@ -146,6 +147,25 @@ fn without_raw_manifest(mut image: api::Image) -> api::Image {
     image.docker_image_manifest.clear();
     image.docker_image_config.clear();
     image
+}
+
+/// The manifest a mapping carries must hash to the image's name (sha256
+/// names only; other algorithms are not checked).
+fn check_manifest_digest(mapping: &ImageStreamMapping) -> Result<(), ValidationError> {
+    let manifest = &mapping.image().docker_image_manifest;
+    let name = mapping.image_name();
+    if manifest.is_empty() || !name.as_str().starts_with("sha256:") {
+        return Ok(());
+    }
+    let actual = Digest::of_sha256(manifest.as_bytes());
+    if actual == *name {
+        return Ok(());
+    }
+    ValidationError::check(vec![FieldError::invalid(
+        "image.dockerImageManifest",
+        actual.as_str(),
+        format!("the manifest's digest does not match the image name {name}"),
+    )])
 }
 
 /// Reads other streams from the store, for spec tags that reference them.
@@ -693,6 +713,87 @@ where
                 })
         })?;
         Ok(())
+    }
+
+    /// Records an image pushed to the integrated registry (`POST
+    /// imagestreammappings`, §10): the stream must exist (the mapping does
+    /// not create it); the image is stored unless one of that name exists
+    /// (an existing image keeps its content); the event is added to the
+    /// tag (`latest` if none) at the stream's generation, followers
+    /// updated. On a storage conflict the stream is read again and the
+    /// write retried, unless the tag has meanwhile moved to another image,
+    /// which is returned as the conflict.
+    ///
+    /// **Beyond OpenShift:** when the mapping carries the manifest, its
+    /// sha256 must be the image's name; otherwise nothing is written.
+    ///
+    /// # Errors
+    ///
+    /// Forbidden, field errors of the mapping, the manifest mismatch, the
+    /// stream not found, a conflict, a store failure.
+    pub fn create_mapping(
+        &self,
+        subject: &Subject,
+        mut mapping: api::ImageStreamMapping,
+    ) -> Result<(), ServiceError> {
+        let namespace = Namespace::parse(&mapping.metadata.namespace)
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        self.authorize(
+            subject,
+            Verb::Create,
+            Resource::ImageStreamMappings,
+            Some(&namespace),
+            Some(&mapping.metadata.name),
+        )?;
+        // PrepareForCreate (§10 step 1).
+        if mapping.image.docker_image_reference.is_empty()
+            && let Some(host) = &self.internal_registry
+        {
+            mapping.image.docker_image_reference = format!(
+                "{host}/{namespace}/{}@{}",
+                mapping.metadata.name, mapping.image.metadata.name
+            );
+        }
+        mapping.image.signatures.clear();
+        let mapping = ImageStreamMapping::try_from(mapping)?;
+        check_manifest_digest(&mapping)?;
+        let (stream, tag) = (mapping.stream(), mapping.tag());
+        let mut current = self.store.get(&namespace, stream)?;
+        let existed = !self
+            .store
+            .create_image_if_absent(mapping.image_to_store())?;
+        let now = self.clock.now();
+        let mut last_conflict = None;
+        for _ in 0..self.max_attempts {
+            let last = current.value.latest_tagged_image(tag.as_str()).cloned();
+            let mut value = current.value;
+            if !value.apply_mapping(&mapping, existed, now) {
+                return Ok(());
+            }
+            match self.store.update(value, current.resource_version) {
+                Ok(_) => return Ok(()),
+                Err(e @ StoreError::Conflict { .. }) => {
+                    current = self.store.get(&namespace, stream)?;
+                    let latest = current.value.latest_tagged_image(tag.as_str());
+                    // Retry only if the tag still points where it did
+                    // (generation and time aside).
+                    let unchanged = last.as_ref().is_none_or(|a| {
+                        latest.is_some_and(|b| {
+                            a.pull_spec() == b.pull_spec() && a.image_str() == b.image_str()
+                        })
+                    });
+                    if !unchanged {
+                        return Err(e.into());
+                    }
+                    last_conflict = Some(e);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last_conflict.map_or_else(
+            || ServiceError::Conflict("no attempt was made".into()),
+            Into::into,
+        ))
     }
 
     /// `oc tag` (§18): completes `command` in the current `namespace`,

@@ -1,9 +1,15 @@
 //! The domain form of an `ImageStreamMapping`.
 
+use chrono::{DateTime, Utc};
+
 use crate::api;
 use crate::reference::{DEFAULT_TAG, Digest, ImageReference, Namespace, StreamName, TagName};
 
 use super::validate::{FieldError, ValidationError, validate_image_stream_mapping};
+use super::{ImageStream, TagEvent};
+
+/// The annotation the integrated registry puts on the images it manages.
+pub const MANAGED_IMAGE_ANNOTATION: &str = "openshift.io/image.managed";
 
 /// A validated image stream mapping: which image to tag into which stream,
 /// under which tag.
@@ -60,6 +66,67 @@ impl ImageStreamMapping {
     #[must_use]
     pub fn image(&self) -> &api::Image {
         &self.wire.image
+    }
+
+    /// The image to store: as received, named by its digest (which the
+    /// domain may have taken from the pull spec).
+    #[must_use]
+    pub fn image_to_store(&self) -> api::Image {
+        let mut image = self.wire.image.clone();
+        image.metadata.name = self.image_name.to_string();
+        image
+    }
+
+    /// §10 step 6: the pull spec the event records. The mapping's own,
+    /// except when the image already existed and the mapping marks it as
+    /// managed by the registry (`openshift.io/image.managed: "true"` on the
+    /// submitted image): then `<stream repository>@<image>`, the status
+    /// repository first, else the spec's; with neither, the mapping's.
+    #[must_use]
+    pub fn event_pull_spec(&self, stream: &ImageStream, image_existed: bool) -> ImageReference {
+        let managed = self
+            .wire
+            .image
+            .metadata
+            .annotations
+            .get(MANAGED_IMAGE_ANNOTATION)
+            .is_some_and(|v| v == "true");
+        if !(image_existed && managed) {
+            return self.pull_spec.clone();
+        }
+        let repository = match stream.status_repository() {
+            "" => stream.docker_image_repository().map(ImageReference::as_str),
+            status => Some(status),
+        };
+        repository
+            .and_then(|r| ImageReference::parse(&format!("{r}@{}", self.image_name)).ok())
+            .unwrap_or_else(|| self.pull_spec.clone())
+    }
+}
+
+impl ImageStream {
+    /// §10 steps 6 to 8d: records `mapping` in this stream at `now`: an
+    /// event for the mapped image at the stream's generation, added to the
+    /// tag by the §5 rules, followers updated. Returns whether anything
+    /// changed (a repeated mapping changes nothing).
+    ///
+    /// `image_existed` says whether the image was already stored before
+    /// this mapping (it selects the pull spec, see
+    /// [`ImageStreamMapping::event_pull_spec`]).
+    pub fn apply_mapping(
+        &mut self,
+        mapping: &ImageStreamMapping,
+        image_existed: bool,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let pull_spec = mapping.event_pull_spec(self, image_existed);
+        let event = TagEvent::new(
+            pull_spec,
+            Some(mapping.image_name.clone()),
+            self.generation(),
+            now,
+        );
+        self.add_event(&mapping.tag, event)
     }
 }
 

@@ -80,7 +80,7 @@ pub use generation::{
     StreamLookup,
 };
 pub use history::{AddOutcome, TagEvent, TagHistory};
-pub use mapping::ImageStreamMapping;
+pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
 pub use resolve::ResolveError;
 pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
 pub use tracking::{CircularReference, FollowError, Followed};
