@@ -193,21 +193,6 @@ fn format_annotations(out: &mut TabWriter, annotations: &BTreeMap<String, String
     }
 }
 
-/// `latestObservedTagGeneration` (§8): the newer of the current entry's
-/// generation and the first `ImportSuccess` condition's.
-fn latest_observed_generation(history: Option<&crate::stream::TagHistory>) -> i64 {
-    let Some(h) = history else {
-        return 0;
-    };
-    let current = h.current().map_or(0, crate::stream::TagEvent::generation);
-    let condition = h
-        .conditions()
-        .iter()
-        .find(|c| c.type_ == "ImportSuccess")
-        .map_or(0, |c| c.generation);
-    current.max(condition)
-}
-
 /// `oc describe is/NAME` for `stream`, as of `now`.
 ///
 /// ```
@@ -430,7 +415,7 @@ fn tag_block<'a>(
     if let Some(s) = spec
         && !s.reference()
         && s.generation()
-            .is_some_and(|g| g > latest_observed_generation(entry.history))
+            .is_some_and(|g| g > stream.latest_observed_generation(entry.name))
     {
         w!(out, "  ~ importing latest image ...");
     }

@@ -1,8 +1,11 @@
-//! Client-side operations, pure: what `oc` commands decide before they
-//! talk to the server. The [`service`](crate::service) runs them against
-//! the ports.
+//! Operations over streams, pure: what `oc` commands, the server's
+//! handlers and the controllers decide, without their I/O. The
+//! [`service`](crate::service) runs them against the ports.
 //!
 //! - [`tag`]: `oc tag`, from arguments to per-destination spec changes and
 //!   the exact messages `oc` prints.
+//! - [`import`]: which tags to import, and how registry answers become
+//!   entries and conditions.
 
+pub mod import;
 pub mod tag;

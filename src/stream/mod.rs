@@ -190,6 +190,29 @@ impl ImageStream {
         self.meta.annotations.insert(key.to_owned(), value);
     }
 
+    /// A tag's history, created empty if the tag has none (for writing
+    /// conditions on a tag that has no entries yet).
+    pub(crate) fn history_or_default(&mut self, tag: &TagName) -> &mut TagHistory {
+        self.histories.entry(tag.clone()).or_default()
+    }
+
+    /// `latestObservedTagGeneration` (§8): the newest generation the status
+    /// has seen for `tag`: its current entry's or its first
+    /// `ImportSuccess` condition's, whichever is newer; 0 without either.
+    #[must_use]
+    pub fn latest_observed_generation(&self, tag: &str) -> i64 {
+        let Some(h) = self.histories.get(tag) else {
+            return 0;
+        };
+        let current = h.current().map_or(0, TagEvent::generation);
+        let condition = h
+            .conditions()
+            .iter()
+            .find(|c| c.type_ == "ImportSuccess")
+            .map_or(0, |c| c.generation);
+        current.max(condition)
+    }
+
     /// The stream generation (`metadata.generation`).
     #[must_use]
     pub fn generation(&self) -> i64 {

@@ -1,0 +1,303 @@
+//! Importing external tags, sans I/O: which tags the import controller
+//! asks for (§15.1), and how the server turns the registry's answers into
+//! spec tags, history entries and conditions (§14).
+//!
+//! [`ImageStreams::import`](crate::service::ImageStreams::import) runs it
+//! against a [`Registry`](crate::ports::Registry).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::api;
+use crate::reference::{Digest, ImageReference, TagName};
+use crate::stream::{
+    ImageStream, ImportPolicy, ReferencePolicy, SpecContext, SpecError, SpecTag, TagEvent,
+    TagSource,
+};
+
+/// The annotation a stream gets when it is imported: the time, RFC 3339.
+pub const REPOSITORY_CHECK_ANNOTATION: &str = "openshift.io/image.dockerRepositoryCheck";
+
+/// The condition type an import writes.
+pub const IMPORT_SUCCESS: &str = "ImportSuccess";
+
+/// One tag to import: what the controller's `ImageStreamImport` carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TagImport {
+    /// The tag to write.
+    pub tag: TagName,
+    /// The external image.
+    pub from: ImageReference,
+    /// The tag's import policy.
+    pub import_policy: ImportPolicy,
+    /// The tag's reference policy.
+    pub reference_policy: ReferencePolicy,
+}
+
+impl TagImport {
+    /// The request for an external spec tag (`None` for other sources).
+    fn for_spec(tag: &TagName, spec: &SpecTag) -> Option<Self> {
+        match spec.source() {
+            Some(TagSource::DockerImage(from)) => Some(Self {
+                tag: tag.clone(),
+                from: from.clone(),
+                import_policy: spec.import_policy(),
+                reference_policy: spec.reference_policy(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// `tagImportable`: an external image that is not a reference.
+#[must_use]
+pub fn tag_importable(spec: &SpecTag) -> bool {
+    matches!(spec.source(), Some(TagSource::DockerImage(_))) && !spec.reference()
+}
+
+/// `tagNeedsImport`: importable, and its generation is newer than what the
+/// status has seen (`when_nil` when the spec tag has no generation).
+#[must_use]
+pub fn tag_needs_import(stream: &ImageStream, tag: &str, spec: &SpecTag, when_nil: bool) -> bool {
+    tag_importable(spec)
+        && spec
+            .generation()
+            .map_or(when_nil, |g| g > stream.latest_observed_generation(tag))
+}
+
+/// `needsImport` and `handleImageStream` (§15.1): the tags the import
+/// controller asks for now. A stream never checked (no
+/// `openshift.io/image.dockerRepositoryCheck`) imports every importable
+/// tag; otherwise only tags whose generation is ahead of their status.
+///
+/// Whole-repository imports (the deprecated `spec.dockerImageRepository`)
+/// are not planned.
+///
+/// ```
+/// use imagestream::chrono::Utc;
+/// use imagestream::ops::import::plan_import;
+/// use imagestream::reference::{ImageReference, Namespace, StreamName, TagName};
+/// use imagestream::stream::{ImageStream, SpecContext, SpecTag, TagSource};
+///
+/// let mut is = ImageStream::new(Namespace::parse("ns")?, StreamName::parse("py")?)?;
+/// let from = ImageReference::parse("docker.io/python:3.6")?;
+/// let ctx = SpecContext::new(Utc::now());
+/// is.set_spec_tag(TagName::parse("3.6")?, SpecTag::new(TagSource::DockerImage(from)), &ctx)?;
+/// let plan = plan_import(&is);
+/// assert_eq!(plan.len(), 1);
+/// assert_eq!(plan[0].from.as_str(), "docker.io/python:3.6");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn plan_import(stream: &ImageStream) -> Vec<TagImport> {
+    let full = stream
+        .metadata()
+        .annotations
+        .get(REPOSITORY_CHECK_ANNOTATION)
+        .is_none_or(String::is_empty);
+    stream
+        .spec_tags()
+        .filter(|(tag, spec)| {
+            tag_importable(spec) && (full || tag_needs_import(stream, tag.as_str(), spec, true))
+        })
+        .filter_map(|(tag, spec)| TagImport::for_spec(tag, spec))
+        .collect()
+}
+
+/// Whether the scheduled import controller keeps `stream` (§15.2): it has
+/// an importable, scheduled tag that is not a digest reference already
+/// imported at its generation ("only until it succeeds once").
+#[must_use]
+pub fn is_scheduled(stream: &ImageStream) -> bool {
+    stream.spec_tags().any(|(tag, spec)| {
+        tag_importable(spec)
+            && spec.import_policy().scheduled
+            && !(matches!(spec.source(), Some(TagSource::DockerImage(r)) if r.id().is_some())
+                && spec
+                    .generation()
+                    .is_some_and(|g| g <= stream.latest_observed_generation(tag.as_str())))
+    })
+}
+
+/// The scheduled import's request (§15.2 `resetScheduledTags`): every
+/// scheduled tag as if its generation were ahead, so each is asked for
+/// again; the registry's answer decides whether anything changes.
+#[must_use]
+pub fn plan_scheduled_import(stream: &ImageStream) -> Vec<TagImport> {
+    stream
+        .spec_tags()
+        .filter(|(_, spec)| tag_importable(spec) && spec.import_policy().scheduled)
+        .filter_map(|(tag, spec)| TagImport::for_spec(tag, spec))
+        .collect()
+}
+
+/// What the registry answered for one tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImportResult {
+    /// The image, as it will be stored (named by its digest).
+    Imported(Box<api::Image>),
+    /// The failure's reason (`NotFound`, `Unauthorized`, …) and message.
+    Failed {
+        /// A short machine-readable reason.
+        reason: String,
+        /// The message (empty becomes `unknown error prevented import`).
+        message: String,
+    },
+}
+
+/// `MostAccuratePullSpec`: the source with the digest as its id and no tag.
+#[must_use]
+pub fn most_accurate_pull_spec(from: &ImageReference, digest: &Digest) -> ImageReference {
+    from.with_tag(None).with_id(Some(digest))
+}
+
+/// Applies import results to `stream` as the server does (§14 steps 5 to
+/// 8) at `ctx.now`:
+/// - a failure records an `ImportSuccess=False` condition at the next
+///   generation (unless the same failure is already recorded) and keeps
+///   the entries; a missing spec tag is created;
+/// - a success adds `repo@digest` at the next generation when the tag
+///   changed (resetting the spec tag to generation 0, which the update
+///   turns into the new generation), sets the import policy and clears
+///   the conditions;
+/// - the spec change goes through the update strategy (generation bump,
+///   followers).
+///
+/// Returns whether the stream must be written: not when it was imported
+/// before and nothing changed (a scheduled re-import of an unchanged
+/// image writes nothing). When it must, the repository-check annotation
+/// is set to now.
+///
+/// # Errors
+///
+/// A refused spec change (see [`ImageStream::update_spec`]).
+pub fn apply_import(
+    stream: &mut ImageStream,
+    results: &[(TagImport, ImportResult)],
+    ctx: &SpecContext<'_>,
+) -> Result<bool, SpecError> {
+    let original = stream.clone();
+    let now = ctx.now;
+    let next_generation = stream.generation() + 1;
+    let mut spec: BTreeMap<TagName, SpecTag> = stream
+        .spec_tags()
+        .map(|(t, s)| (t.clone(), s.clone()))
+        .collect();
+    for (request, result) in results {
+        let tag = &request.tag;
+        match result {
+            ImportResult::Failed { reason, message } => {
+                let condition = api::TagEventCondition {
+                    type_: IMPORT_SUCCESS.into(),
+                    status: "False".into(),
+                    last_transition_time: Some(now),
+                    reason: reason.clone(),
+                    message: if message.is_empty() {
+                        "unknown error prevented import".into()
+                    } else {
+                        message.clone()
+                    },
+                    generation: next_generation,
+                };
+                let history = stream.history_or_default(tag);
+                let known = history.conditions.iter().any(|c| {
+                    c.type_ == condition.type_
+                        && c.status == condition.status
+                        && c.reason == condition.reason
+                        && c.message == condition.message
+                });
+                if !known {
+                    history.conditions = vec![condition];
+                    let reset = match spec.remove(tag) {
+                        Some(s) => s.with_generation(Some(0)),
+                        None => SpecTag::new(TagSource::DockerImage(request.from.clone()))
+                            .with_generation(Some(0))
+                            .with_import_policy(request.import_policy)
+                            .with_reference_policy(request.reference_policy),
+                    };
+                    spec.insert(tag.clone(), reset);
+                }
+            }
+            ImportResult::Imported(image) => {
+                let Ok(digest) = Digest::parse(&image.metadata.name) else {
+                    continue;
+                };
+                let pull_spec = most_accurate_pull_spec(&request.from, &digest);
+                let current = stream.history(tag.as_str()).and_then(|h| h.current());
+                let spec_generation = spec.get(tag).and_then(SpecTag::generation);
+                let changed = match (current, spec_generation) {
+                    (Some(c), Some(g)) => {
+                        *c.pull_spec() != pull_spec
+                            || c.image_str() != digest.as_str()
+                            || g > c.generation()
+                    }
+                    _ => true,
+                };
+                let policy = spec
+                    .get(tag)
+                    .map_or(request.reference_policy, SpecTag::reference_policy);
+                let mut next = match spec.remove(tag) {
+                    Some(s) if !changed => s,
+                    _ => SpecTag::new(TagSource::DockerImage(request.from.clone()))
+                        .with_generation(Some(0))
+                        .with_reference_policy(policy),
+                };
+                next = next.with_import_policy(request.import_policy);
+                spec.insert(tag.clone(), next);
+                if changed {
+                    let event = TagEvent::new(pull_spec, Some(digest), next_generation, now);
+                    stream.add_event(tag, event);
+                }
+                stream.history_or_default(tag).conditions.clear();
+            }
+        }
+    }
+    let spec_changed = spec.len() != original.spec_tags().len()
+        || spec
+            .iter()
+            .zip(original.spec_tags())
+            .any(|((a, sa), (b, sb))| a != b || sa != sb);
+    if spec_changed {
+        stream.update_spec(spec, ctx)?;
+    }
+    let checked = original
+        .metadata()
+        .annotations
+        .get(REPOSITORY_CHECK_ANNOTATION)
+        .is_some_and(|v| !v.is_empty());
+    if checked && *stream == original {
+        return Ok(false);
+    }
+    stream.set_annotation(
+        REPOSITORY_CHECK_ANNOTATION,
+        now.to_rfc3339_opts(SecondsFormat::Secs, true),
+    );
+    Ok(true)
+}
+
+/// The image to store for a successful import of `from`.
+#[must_use]
+pub fn imported_image(
+    from: &ImageReference,
+    digest: &Digest,
+    media_type: &str,
+    layers: Vec<api::ImageLayer>,
+    metadata: Option<api::DockerImageMetadata>,
+    manifests: Vec<api::ImageManifest>,
+    now: DateTime<Utc>,
+) -> api::Image {
+    let mut image = api::Image {
+        docker_image_reference: most_accurate_pull_spec(from, digest).exact(),
+        docker_image_manifest_media_type: media_type.into(),
+        docker_image_layers: layers,
+        docker_image_metadata: metadata,
+        docker_image_manifests: manifests,
+        ..Default::default()
+    };
+    image.metadata.name = digest.to_string();
+    image.metadata.creation_timestamp = Some(now);
+    image
+}
