@@ -6,6 +6,8 @@
 //!   the exact messages `oc` prints.
 //! - [`import`]: which tags to import, and how registry answers become
 //!   entries and conditions.
+//! - [`schedule`]: when each scheduled stream is imported again.
 
 pub mod import;
+pub mod schedule;
 pub mod tag;
