@@ -7,7 +7,10 @@
 //! - [`import`]: which tags to import, and how registry answers become
 //!   entries and conditions.
 //! - [`schedule`]: when each scheduled stream is imported again.
+//! - [`trigger`]: which deployments, builds and annotated workloads a tag's
+//!   new image changes.
 
 pub mod import;
 pub mod schedule;
 pub mod tag;
+pub mod trigger;
