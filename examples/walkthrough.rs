@@ -16,7 +16,7 @@ use imagestream::describe::{
 };
 use imagestream::ops::tag::TagCommand;
 use imagestream::ports::{
-    Clock, ImageStore, ManualClock, MemoryStore, Rbac, StaticRegistry, Subject,
+    Clock, ImportedImage, ManualClock, MemoryStore, Rbac, StaticRegistry, Subject,
 };
 use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 use imagestream::service::ImageStreams;
@@ -46,40 +46,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         &ns,
         &python,
         &TagName::parse("3.5")?,
-        &SpecTag::new(TagSource::DockerImage(source)),
+        &SpecTag::new(TagSource::DockerImage(source.clone())),
     )?;
 
-    // The import (a later part of the crate) would resolve the tag through
-    // the registry; here the result is written directly.
+    // The import controller resolves the tag through the registry (here a
+    // static one that knows the image) and records `repo@digest`.
     let digest =
         Digest::parse("sha256:49c18358df82f4577386404991c51a9559f243e0b1bdc366df250123456789ab")?;
-    let pull_spec = ImageReference::parse(&format!("centos/python-35-centos7@{digest}"))?;
-    let mut image = api::Image::default();
-    image.metadata.name = digest.to_string();
-    image.metadata.creation_timestamp = Some(clock.now());
-    pull_spec
-        .as_str()
-        .clone_into(&mut image.docker_image_reference);
-    image.docker_image_metadata = Some(api::DockerImageMetadata {
+    let mut found = ImportedImage::new(
+        digest.clone(),
+        "application/vnd.docker.distribution.manifest.v2+json",
+    );
+    found.config = Some(api::DockerImageMetadata {
         created: Some(clock.now() - TimeDelta::days(15)),
         architecture: "amd64".into(),
         size: 251_200_000,
         ..Default::default()
     });
-    service.store().create_image_if_absent(image)?;
-    let now = clock.now();
-    service.update(&admin, &ns, &python, |is| {
-        let generation = is.generation();
-        is.add_event(
-            &TagName::parse("3.5")?,
-            TagEvent::new(pull_spec.clone(), Some(digest.clone()), generation, now),
-        );
-        is.set_annotation(
-            "openshift.io/image.dockerRepositoryCheck",
-            "2017-10-02T17:05:11Z".into(),
-        );
-        Ok(())
-    })?;
+    service.registry().insert(&source, found);
+    for imported in service.import(&admin, &ns, &python)? {
+        println!("imported {} from {}", imported.tag, imported.from);
+    }
 
     // 6.7.1: describe the stream and the tag.
     clock.advance(TimeDelta::seconds(75));

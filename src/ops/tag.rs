@@ -32,7 +32,9 @@
 
 use std::fmt;
 
-use crate::reference::{ImageReference, Namespace, ReferenceError, StreamName, TagName};
+use crate::reference::{
+    ImageReference, Namespace, ReferenceError, StreamName, TagName, split_image_stream_tag,
+};
 use crate::stream::{ImageStream, ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
 
 /// Why `oc tag` refused, with `oc`'s exact message.
@@ -296,8 +298,8 @@ fn parse_destination(current: &Namespace, arg: &str) -> Result<(String, String),
 /// `SplitImageStreamTag`: `name:tag`, an empty tag meaning `latest`;
 /// `None` without a `:`.
 fn split_name_and_tag(s: &str) -> Option<(&str, &str)> {
-    s.split_once(':')
-        .map(|(name, tag)| (name, if tag.is_empty() { "latest" } else { tag }))
+    let (name, tag, colon) = split_image_stream_tag(s);
+    colon.then_some((name, tag))
 }
 
 /// A parsed `oc tag`: the resolved source and the destinations.
