@@ -255,12 +255,7 @@ pub fn apply_import(
             }
         }
     }
-    let spec_changed = spec.len() != original.spec_tags().len()
-        || spec
-            .iter()
-            .zip(original.spec_tags())
-            .any(|((a, sa), (b, sb))| a != b || sa != sb);
-    if spec_changed {
+    if spec.iter().ne(original.spec_tags()) {
         stream.update_spec(spec, ctx)?;
     }
     let checked = original
