@@ -341,8 +341,7 @@ where
         }
     }
 
-    /// The one read-modify-write loop: read, apply `change`, write with the
-    /// version read; on a conflict, read again and retry, up to the bound.
+    /// The read-modify-write loop for changes that always write.
     fn modify<T>(
         &self,
         subject: &Subject,
@@ -350,6 +349,25 @@ where
         name: &StreamName,
         mut change: impl FnMut(&mut ImageStream, &SpecContext<'_>) -> Result<T, ServiceError>,
     ) -> Result<(T, Stored<ImageStream>), ServiceError> {
+        let (out, stored) = self.modify_if(subject, namespace, name, |is, ctx| {
+            change(is, ctx).map(|out| (out, true))
+        })?;
+        // Every attempt asked to write, so a success stored something.
+        stored
+            .map(|s| (out, s))
+            .ok_or_else(|| ServiceError::Conflict("no write was made".into()))
+    }
+
+    /// The one read-modify-write loop: read, apply `change`, and if it asks
+    /// for a write, write with the version read; on a conflict, read again
+    /// and retry, up to the bound. `None` when `change` wrote nothing.
+    fn modify_if<T>(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        name: &StreamName,
+        mut change: impl FnMut(&mut ImageStream, &SpecContext<'_>) -> Result<(T, bool), ServiceError>,
+    ) -> Result<(T, Option<Stored<ImageStream>>), ServiceError> {
         let lookup = StoreLookup(&*self.store);
         let access = self.access(subject);
         let mut last_conflict = None;
@@ -360,9 +378,12 @@ where
                 ..
             } = self.store.get(namespace, name)?;
             let ctx = self.context(&lookup, &access);
-            let out = change(&mut value, &ctx)?;
+            let (out, write) = change(&mut value, &ctx)?;
+            if !write {
+                return Ok((out, None));
+            }
             match self.store.update(value, resource_version) {
-                Ok(stored) => return Ok((out, stored)),
+                Ok(stored) => return Ok((out, Some(stored))),
                 Err(e @ StoreError::Conflict { .. }) => last_conflict = Some(e),
                 Err(e) => return Err(e.into()),
             }
@@ -882,31 +903,9 @@ where
             };
             results.push((request, result));
         }
-        let lookup = StoreLookup(&*self.store);
-        let access = self.access(subject);
-        let mut last_conflict = None;
-        for _ in 0..self.max_attempts {
-            let Stored {
-                mut value,
-                resource_version,
-                ..
-            } = self.store.get(namespace, name)?;
-            let ctx = self.context(&lookup, &access);
-            if !apply_import(&mut value, &results, &ctx).map_err(ServiceError::from)? {
-                break;
-            }
-            match self.store.update(value, resource_version) {
-                Ok(_) => {
-                    last_conflict = None;
-                    break;
-                }
-                Err(e @ StoreError::Conflict { .. }) => last_conflict = Some(e),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if let Some(e) = last_conflict {
-            return Err(e.into());
-        }
+        self.modify_if(subject, namespace, name, |is, ctx| {
+            Ok(((), apply_import(is, &results, ctx)?))
+        })?;
         Ok(results.into_iter().map(|(r, _)| r).collect())
     }
 

@@ -9,12 +9,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use imagestream::api;
 use imagestream::chrono::{TimeZone, Utc};
 use imagestream::ports::{
-    ImageStore, ManualClock, MemoryStore, Page, Rbac, StaticRegistry, StoreChange, StoreError,
-    Stored, StreamStore, Subject,
+    ImageStore, ManualClock, MemoryStore, Rbac, StaticRegistry, StreamStore, Subject,
 };
 use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 use imagestream::service::{ImageStreams, ServiceError};
 use imagestream::stream::{ImageStream, MANAGED_IMAGE_ANNOTATION, SpecTag, TagEvent, TagSource};
+
+#[path = "util/hooked.rs"]
+mod hooked;
+use hooked::Hooked;
 
 const SEED_MAPPING: &str = include_str!("fixtures/seed_mapping.yaml");
 
@@ -258,79 +261,41 @@ fn mappings_are_authorized_in_their_namespace() {
     svc.create_mapping(&Subject::user("builder"), m).unwrap();
 }
 
-/// A store whose next update loses a race: another writer gets in first,
-/// moving `latest` to another image or only tagging `other`.
-struct Racing {
-    inner: MemoryStore,
-    raced: AtomicBool,
-    moves_latest: bool,
-}
-
-impl StreamStore for Racing {
-    fn get(&self, n: &Namespace, s: &StreamName) -> Result<Stored<ImageStream>, StoreError> {
-        self.inner.get(n, s)
-    }
-    fn list(
-        &self,
-        n: &Namespace,
-        l: Option<usize>,
-        t: Option<&str>,
-    ) -> Result<Page<Stored<ImageStream>>, StoreError> {
-        self.inner.list(n, l, t)
-    }
-    fn create(&self, s: ImageStream) -> Result<Stored<ImageStream>, StoreError> {
-        self.inner.create(s)
-    }
-    fn update(&self, s: ImageStream, v: u64) -> Result<Stored<ImageStream>, StoreError> {
-        if !self.raced.swap(true, Ordering::SeqCst) {
-            let mut theirs = self.inner.get(s.namespace(), s.name())?;
-            let d = Digest::of_sha256(b"theirs");
-            let spec = ImageReference::parse(&format!("quay.io/x@{d}")).unwrap();
-            let at = Utc.with_ymd_and_hms(2016, 1, 1, 0, 0, 0).unwrap();
-            let tag = if self.moves_latest { "latest" } else { "other" };
-            theirs.value.add_event(
-                &TagName::parse(tag).unwrap(),
-                TagEvent::new(spec, Some(d), 1, at),
-            );
-            self.inner.update(theirs.value, theirs.resource_version)?;
+/// A store whose next update loses a race (when `armed`): another writer
+/// gets in first, moving `latest` to another image or only tagging
+/// `other`.
+fn racing(moves_latest: bool, armed: Arc<AtomicBool>) -> Hooked {
+    Hooked::new(Box::new(move |inner, s, _| {
+        if !armed.swap(false, Ordering::SeqCst) {
+            return None;
         }
-        self.inner.update(s, v)
-    }
-    fn delete(&self, n: &Namespace, s: &StreamName, u: Option<&str>) -> Result<(), StoreError> {
-        self.inner.delete(n, s, u)
-    }
-    fn changes_since(&self, r: u64) -> Result<Vec<StoreChange>, StoreError> {
-        self.inner.changes_since(r)
-    }
-}
-
-impl ImageStore for Racing {
-    fn get_image(&self, d: &Digest) -> Result<api::Image, StoreError> {
-        self.inner.get_image(d)
-    }
-    fn create_image_if_absent(&self, i: api::Image) -> Result<bool, StoreError> {
-        self.inner.create_image_if_absent(i)
-    }
-    fn list_images(&self) -> Result<Vec<api::Image>, StoreError> {
-        self.inner.list_images()
-    }
+        let mut theirs = match inner.get(s.namespace(), s.name()) {
+            Ok(t) => t,
+            Err(e) => return Some(e),
+        };
+        let d = Digest::of_sha256(b"theirs");
+        let spec = ImageReference::parse(&format!("quay.io/x@{d}")).unwrap();
+        let at = Utc.with_ymd_and_hms(2016, 1, 1, 0, 0, 0).unwrap();
+        let tag = if moves_latest { "latest" } else { "other" };
+        theirs.value.add_event(
+            &TagName::parse(tag).unwrap(),
+            TagEvent::new(spec, Some(d), 1, at),
+        );
+        inner.update(theirs.value, theirs.resource_version).err()
+    }))
 }
 
 #[test]
 fn a_lost_race_is_retried_only_while_the_tag_has_not_moved() {
     for moves_latest in [false, true] {
-        let store = Arc::new(Racing {
-            inner: MemoryStore::new(),
-            raced: AtomicBool::new(true),
-            moves_latest,
-        });
-        let svc = service_on(store.clone());
+        let armed = Arc::new(AtomicBool::new(false));
+        let svc = service_on(Arc::new(racing(moves_latest, armed.clone())));
         svc.create(&admin(), ImageStream::new(ns("test"), name("app")).unwrap())
             .unwrap();
         // A first image on latest, so the race has a previous event.
         let (first, _) = mapping("app", "latest", 1);
         svc.create_mapping(&admin(), first).unwrap();
-        store.raced.store(false, Ordering::SeqCst);
+        armed.store(true, Ordering::SeqCst);
         let (second, d) = mapping("app", "latest", 2);
         let result = svc.create_mapping(&admin(), second);
         let is = stream(&svc, "app");

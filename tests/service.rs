@@ -17,6 +17,10 @@ use imagestream::stream::{
 };
 use insta::assert_snapshot;
 
+#[path = "util/hooked.rs"]
+mod hooked;
+use hooked::Hooked;
+
 fn ns(s: &str) -> Namespace {
     Namespace::parse(s).unwrap()
 }
@@ -273,68 +277,21 @@ fn rollback_delete_tag_and_prune() {
     assert_snapshot!(svc.delete_tag(&admin(), &ns("test"), "python:latest").unwrap_err(), @r#"imagestreamtags.image.openshift.io "python:latest" not found"#);
 }
 
-/// A store that answers the first `conflicts` updates with a conflict.
-struct Flaky {
-    inner: MemoryStore,
-    conflicts: AtomicUsize,
-}
-
-impl StreamStore for Flaky {
-    fn get(&self, n: &Namespace, s: &StreamName) -> Result<Stored<ImageStream>, StoreError> {
-        self.inner.get(n, s)
-    }
-    fn list(
-        &self,
-        n: &Namespace,
-        l: Option<usize>,
-        t: Option<&str>,
-    ) -> Result<Page<Stored<ImageStream>>, StoreError> {
-        self.inner.list(n, l, t)
-    }
-    fn create(&self, s: ImageStream) -> Result<Stored<ImageStream>, StoreError> {
-        self.inner.create(s)
-    }
-    fn update(&self, s: ImageStream, v: u64) -> Result<Stored<ImageStream>, StoreError> {
-        if self
-            .conflicts
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            return Err(StoreError::Conflict {
+#[test]
+fn conflicts_are_retried_up_to_the_bound() {
+    // Answers the next `conflicts` updates with a conflict.
+    let conflicts = Arc::new(AtomicUsize::new(0));
+    let left = conflicts.clone();
+    let store = Arc::new(Hooked::new(Box::new(move |_, s, v| {
+        left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .ok()
+            .map(|_| StoreError::Conflict {
                 resource: "imagestreams",
                 name: s.name().to_string(),
                 expected: v,
                 actual: v + 1,
-            });
-        }
-        self.inner.update(s, v)
-    }
-    fn delete(&self, n: &Namespace, s: &StreamName, u: Option<&str>) -> Result<(), StoreError> {
-        self.inner.delete(n, s, u)
-    }
-    fn changes_since(&self, r: u64) -> Result<Vec<StoreChange>, StoreError> {
-        self.inner.changes_since(r)
-    }
-}
-
-impl ImageStore for Flaky {
-    fn get_image(&self, d: &Digest) -> Result<api::Image, StoreError> {
-        self.inner.get_image(d)
-    }
-    fn create_image_if_absent(&self, i: api::Image) -> Result<bool, StoreError> {
-        self.inner.create_image_if_absent(i)
-    }
-    fn list_images(&self) -> Result<Vec<api::Image>, StoreError> {
-        self.inner.list_images()
-    }
-}
-
-#[test]
-fn conflicts_are_retried_up_to_the_bound() {
-    let store = Arc::new(Flaky {
-        inner: MemoryStore::new(),
-        conflicts: AtomicUsize::new(0),
-    });
+            })
+    })));
     let svc = ImageStreams::new(
         store.clone(),
         Arc::new(StaticRegistry::new()),
@@ -344,7 +301,7 @@ fn conflicts_are_retried_up_to_the_bound() {
     svc.create(&admin(), ImageStream::new(ns("test"), name("app")).unwrap())
         .unwrap();
     let runs = AtomicUsize::new(0);
-    store.conflicts.store(9, Ordering::SeqCst);
+    conflicts.store(9, Ordering::SeqCst);
     svc.update(&admin(), &ns("test"), &name("app"), |_| {
         runs.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -355,7 +312,7 @@ fn conflicts_are_retried_up_to_the_bound() {
         10,
         "nine conflicts, then it lands"
     );
-    store.conflicts.store(10, Ordering::SeqCst);
+    conflicts.store(10, Ordering::SeqCst);
     let e = svc
         .update(&admin(), &ns("test"), &name("app"), |_| Ok(()))
         .unwrap_err();
