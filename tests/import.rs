@@ -268,3 +268,96 @@ fn importing_needs_create_imagestreamimports() {
         "2017-10-02T17:20:11Z"
     );
 }
+
+mod laws {
+    use imagestream::api;
+    use imagestream::chrono::{DateTime, TimeDelta};
+    use imagestream::ops::import::{
+        ImportResult, TagImport, apply_import, imported_image, plan_scheduled_import,
+    };
+    use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+    use imagestream::stream::{
+        ImageStream, ImportPolicy, SpecContext, SpecTag, TagHistory, TagSource,
+    };
+    use proptest::prelude::*;
+
+    /// One scheduled import round: for each of three tags, image `n` or a
+    /// failure with reason `r`.
+    type Round = Vec<Result<u8, u8>>;
+
+    fn round() -> impl Strategy<Value = Round> {
+        prop::collection::vec(
+            prop_oneof![(0u8..4).prop_map(Ok), (0u8..2).prop_map(Err)],
+            3,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn imports_keep_the_stream_consistent(rounds in prop::collection::vec(round(), 1..12)) {
+            let start = DateTime::from_timestamp(1_600_000_000, 0).unwrap();
+            let mut is = ImageStream::new(Namespace::parse("ns").unwrap(), StreamName::parse("s").unwrap()).unwrap();
+            let ctx = SpecContext::new(start);
+            for t in ["a", "b", "c"] {
+                let from = ImageReference::parse(&format!("quay.io/org/{t}:1")).unwrap();
+                let spec = SpecTag::new(TagSource::DockerImage(from))
+                    .with_import_policy(ImportPolicy::default().scheduled(true));
+                is.set_spec_tag(TagName::parse(t).unwrap(), spec, &ctx).unwrap();
+            }
+            for (i, round) in (1i64..).zip(&rounds) {
+                let now = start + TimeDelta::minutes(15 * i);
+                let ctx = SpecContext::new(now);
+                let requests: Vec<TagImport> = plan_scheduled_import(&is);
+                prop_assert_eq!(requests.len(), 3);
+                let results: Vec<(TagImport, ImportResult)> = requests
+                    .into_iter()
+                    .zip(round)
+                    .map(|(r, outcome)| {
+                        let result = match outcome {
+                            Ok(n) => {
+                                let d = Digest::of_sha256(&[*n]);
+                                ImportResult::Imported(Box::new(imported_image(
+                                    &r.from, &d, "", Vec::new(), None::<api::DockerImageMetadata>, Vec::new(), now,
+                                )))
+                            }
+                            Err(reason) => ImportResult::Failed {
+                                reason: format!("Reason{reason}"),
+                                message: String::new(),
+                            },
+                        };
+                        (r, result)
+                    })
+                    .collect();
+                let before = is.clone();
+                let wrote = apply_import(&mut is, &results, &ctx).unwrap();
+                if !wrote {
+                    prop_assert_eq!(&is, &before, "no write means no change");
+                }
+                prop_assert!(is.generation() >= before.generation());
+                prop_assert!(is.consistency_report().is_empty(), "{:?}", is.consistency_report());
+                for (request, outcome) in results.iter().map(|(r, o)| (r, o)) {
+                    let tag = request.tag.as_str();
+                    let spec_generation = is.spec_tag(tag).unwrap().generation().unwrap();
+                    prop_assert!(spec_generation <= is.generation());
+                    let history = is.history(tag).unwrap();
+                    match outcome {
+                        // A success leaves nothing pending and no condition.
+                        ImportResult::Imported(image) => {
+                            prop_assert!(is.latest_observed_generation(tag) >= spec_generation);
+                            prop_assert!(history.conditions().is_empty());
+                            prop_assert_eq!(history.current().unwrap().image_str(), image.metadata.name.as_str());
+                        }
+                        // A failure leaves one condition and the entries.
+                        ImportResult::Failed { reason, .. } => {
+                            prop_assert_eq!(history.conditions().len(), 1);
+                            prop_assert_eq!(&history.conditions()[0].reason, reason);
+                            prop_assert_eq!(history.len(), before.history(tag).map_or(0, TagHistory::len));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
