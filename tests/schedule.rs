@@ -137,3 +137,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn removed_readded_and_delayed_streams_come_up_once_per_turn() {
+    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start());
+    for k in 0..4 {
+        s.add(k, 0);
+    }
+    // Remove and add again (it may land in the same bucket as its stale
+    // copy), delay another twice: each still comes up once per cycle.
+    assert!(s.remove(&0, &0));
+    s.add(0, 1);
+    s.delay(&1);
+    s.delay(&1);
+    assert!(s.remove(&2, &0));
+    let seen = run(&mut s, 3 * 900);
+    for k in [0, 1, 3] {
+        let times: Vec<i64> = seen
+            .iter()
+            .filter(|(_, x)| *x == k)
+            .map(|(t, _)| *t)
+            .collect();
+        assert!(
+            times.windows(2).all(|w| w[1] - w[0] == 900),
+            "{k}: {times:?}"
+        );
+        assert!((2..=3).contains(&times.len()), "{k}: {times:?}");
+    }
+    assert!(seen.iter().all(|(_, k)| *k != 2), "removed");
+    assert_eq!(s.len(), 3);
+}

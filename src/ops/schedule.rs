@@ -24,7 +24,7 @@
 //! assert_eq!(seen.len(), 1, "once per 15 minutes: {seen:?}");
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -140,7 +140,12 @@ pub struct Due<K, V> {
 /// controller saw: uid and resource version), in rotating buckets.
 #[derive(Debug, Clone)]
 pub struct Scheduler<K, V> {
-    buckets: Vec<BTreeSet<K>>,
+    /// Keys per bucket, appended in O(1). A key moved or removed leaves a
+    /// stale copy behind; `values` says where each key really is, and a
+    /// visit drops the copies that are not there.
+    buckets: Vec<Vec<K>>,
+    /// How many keys really are in each bucket.
+    counts: Vec<usize>,
     values: BTreeMap<K, (usize, V)>,
     position: usize,
     /// When the current bucket is visited.
@@ -162,7 +167,8 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
             TokenBucket::new(max, TimeDelta::minutes(1), max.saturating_mul(2), now)
         });
         Self {
-            buckets: vec![BTreeSet::new(); buckets + 1],
+            buckets: vec![Vec::new(); buckets + 1],
+            counts: vec![0; buckets + 1],
             values: BTreeMap::new(),
             position: 0,
             next_visit: now,
@@ -201,9 +207,9 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
         // Distance ahead of the current bucket: 1 (next) to n - 1 (behind).
         let target = (1..n)
             .map(|ahead| (self.position + ahead) % n)
-            .min_by_key(|&b| (self.buckets[b].len(), n - self.distance(b)))
+            .min_by_key(|&b| (self.counts[b], n - self.distance(b)))
             .unwrap_or(0);
-        self.buckets[target].insert(key.clone());
+        self.place(key.clone(), target);
         self.values.insert(key, (target, value));
     }
 
@@ -212,7 +218,7 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
     pub fn remove(&mut self, key: &K, value: &V) -> bool {
         match self.values.get(key) {
             Some((bucket, v)) if v == value => {
-                self.buckets[*bucket].remove(key);
+                self.counts[*bucket] -= 1;
                 self.values.remove(key);
                 true
             }
@@ -225,9 +231,9 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
     pub fn delay(&mut self, key: &K) {
         let behind = self.behind();
         if let Some((bucket, _)) = self.values.get_mut(key) {
-            self.buckets[*bucket].remove(key);
-            self.buckets[behind].insert(key.clone());
+            self.counts[*bucket] -= 1;
             *bucket = behind;
+            self.place(key.clone(), behind);
         }
     }
 
@@ -244,16 +250,21 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
         while self.next_visit <= now {
             let at = self.next_visit;
             self.next_visit = at + self.step;
-            let visited = std::mem::take(&mut self.buckets[self.position]);
+            let here = self.position;
+            let visited = std::mem::take(&mut self.buckets[here]);
             let behind = self.behind();
             for key in visited {
-                let Some((bucket, value)) = self.values.get_mut(&key) else {
+                // Stale copies: removed, or moved elsewhere (or already
+                // handled in this visit).
+                let Some((bucket, value)) = self.values.get_mut(&key).filter(|(b, _)| *b == here)
+                else {
                     continue;
                 };
                 *bucket = behind;
                 let value = value.clone();
+                self.counts[here] -= 1;
                 let allowed = self.imports.as_mut().is_none_or(|l| l.take(at));
-                self.buckets[behind].insert(key.clone());
+                self.place(key.clone(), behind);
                 if allowed {
                     due.import.push((key, value));
                 } else {
@@ -269,6 +280,11 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
     #[must_use]
     pub fn next_visit(&self) -> DateTime<Utc> {
         self.next_visit
+    }
+
+    fn place(&mut self, key: K, bucket: usize) {
+        self.buckets[bucket].push(key);
+        self.counts[bucket] += 1;
     }
 
     fn behind(&self) -> usize {
