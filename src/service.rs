@@ -27,6 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::api;
@@ -43,7 +44,7 @@ use crate::reference::{Digest, IsImageName, IsTagName, Namespace, StreamName, Ta
 use crate::stream::{
     FieldError, ImageStream, ImageStreamMapping, PruneOptions, Pruned, PullDenied, ResolveError,
     RollbackError, RollbackTarget, SourceAccess, SpecChanges, SpecContext, SpecError, StreamLookup,
-    ValidationError,
+    TagEvent, ValidationError,
 };
 
 /// How many times a read-modify-write is retried on a version conflict.
@@ -358,25 +359,41 @@ where
             .ok_or_else(|| ServiceError::Conflict("no write was made".into()))
     }
 
-    /// The one read-modify-write loop: read, apply `change`, and if it asks
-    /// for a write, write with the version read; on a conflict, read again
-    /// and retry, up to the bound. `None` when `change` wrote nothing.
+    /// [`modify_with`](Self::modify_with), retrying every conflict.
     fn modify_if<T>(
         &self,
         subject: &Subject,
         namespace: &Namespace,
         name: &StreamName,
+        change: impl FnMut(&mut ImageStream, &SpecContext<'_>) -> Result<(T, bool), ServiceError>,
+    ) -> Result<(T, Option<Stored<ImageStream>>), ServiceError> {
+        self.modify_with(subject, namespace, name, change, |_| true)
+    }
+
+    /// The one read-modify-write loop: read, apply `change`, and if it asks
+    /// for a write, write with the version read; on a conflict, read again
+    /// and, if `retry` accepts what was read, retry, up to the bound.
+    /// `None` when `change` wrote nothing.
+    fn modify_with<T>(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        name: &StreamName,
         mut change: impl FnMut(&mut ImageStream, &SpecContext<'_>) -> Result<(T, bool), ServiceError>,
+        mut retry: impl FnMut(&ImageStream) -> bool,
     ) -> Result<(T, Option<Stored<ImageStream>>), ServiceError> {
         let lookup = StoreLookup(&*self.store);
         let access = self.access(subject);
-        let mut last_conflict = None;
+        let mut last_conflict: Option<StoreError> = None;
         for _ in 0..self.max_attempts {
             let Stored {
                 mut value,
                 resource_version,
                 ..
             } = self.store.get(namespace, name)?;
+            if let Some(e) = last_conflict.take_if(|_| !retry(&value)) {
+                return Err(e.into());
+            }
             let ctx = self.context(&lookup, &access);
             let (out, write) = change(&mut value, &ctx)?;
             if !write {
@@ -783,42 +800,33 @@ where
         let mapping = ImageStreamMapping::try_from(mapping)?;
         check_manifest_digest(&mapping)?;
         let (stream, tag) = (mapping.stream(), mapping.tag());
-        let mut current = self.store.get(&namespace, stream)?;
+        // The stream must exist before the image is stored.
+        self.store.get(&namespace, stream)?;
         let existed = !self
             .store
             .create_image_if_absent(mapping.image_to_store())?;
         let now = self.clock.now();
-        let mut last_conflict = None;
-        for _ in 0..self.max_attempts {
-            let last = current.value.latest_tagged_image(tag.as_str()).cloned();
-            let mut value = current.value;
-            if !value.apply_mapping(&mapping, existed, now) {
-                return Ok(());
-            }
-            match self.store.update(value, current.resource_version) {
-                Ok(_) => return Ok(()),
-                Err(e @ StoreError::Conflict { .. }) => {
-                    current = self.store.get(&namespace, stream)?;
-                    let latest = current.value.latest_tagged_image(tag.as_str());
-                    // Retry only if the tag still points where it did
-                    // (generation and time aside).
-                    let unchanged = last.as_ref().is_none_or(|a| {
-                        latest.is_some_and(|b| {
-                            a.pull_spec() == b.pull_spec() && a.image_str() == b.image_str()
-                        })
-                    });
-                    if !unchanged {
-                        return Err(e.into());
-                    }
-                    last_conflict = Some(e);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(last_conflict.map_or_else(
-            || ServiceError::Conflict("no attempt was made".into()),
-            Into::into,
-        ))
+        // The tag's entry as last read: after a conflict, retry only if the
+        // tag still points where it did (generation and time aside).
+        let last: RefCell<Option<TagEvent>> = RefCell::new(None);
+        self.modify_with(
+            subject,
+            &namespace,
+            stream,
+            |is, _| {
+                *last.borrow_mut() = is.latest_tagged_image(tag.as_str()).cloned();
+                Ok(((), is.apply_mapping(&mapping, existed, now)))
+            },
+            |reread| {
+                let latest = reread.latest_tagged_image(tag.as_str());
+                last.borrow().as_ref().is_none_or(|a| {
+                    latest.is_some_and(|b| {
+                        a.pull_spec() == b.pull_spec() && a.image_str() == b.image_str()
+                    })
+                })
+            },
+        )?;
+        Ok(())
     }
 
     /// Imports the tags the import controller would ask for now
