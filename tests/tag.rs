@@ -54,15 +54,16 @@ fn error(service: &ImageStreams, cmd: &TagCommand) -> String {
         .to_string()
 }
 
-fn spec_source(service: &ImageStreams, stream: &str, tag: &str) -> TagSource {
-    let is = service
-        .get(
-            &admin(),
-            &ns("default"),
-            &StreamName::parse(stream).unwrap(),
-        )
+/// The stream `namespace/name` as stored.
+fn stream_in(service: &ImageStreams, namespace: &str, name: &str) -> ImageStream {
+    service
+        .get(&admin(), &ns(namespace), &StreamName::parse(name).unwrap())
         .unwrap()
-        .value;
+        .value
+}
+
+fn spec_source(service: &ImageStreams, stream: &str, tag: &str) -> TagSource {
+    let is = stream_in(service, "default", stream);
     is.spec_tag(tag).unwrap().source().unwrap().clone()
 }
 
@@ -90,42 +91,21 @@ fn the_documented_examples() {
         run(&service, &scheduled),
         ["Tag python:3.6 set to import docker.io/python:3.6.0 periodically."]
     );
-    let is = service
-        .get(
-            &admin(),
-            &ns("default"),
-            &StreamName::parse("python").unwrap(),
-        )
-        .unwrap()
-        .value;
+    let is = stream_in(&service, "default", "python");
     assert!(is.spec_tag("3.6").unwrap().import_policy().scheduled);
     // Tagging again without --scheduled removes the periodic check.
     run(
         &service,
         &TagCommand::new(["docker.io/python:3.6.0", "python:3.6"]),
     );
-    let is = service
-        .get(
-            &admin(),
-            &ns("default"),
-            &StreamName::parse("python").unwrap(),
-        )
-        .unwrap()
-        .value;
+    let is = stream_in(&service, "default", "python");
     assert!(!is.spec_tag("3.6").unwrap().import_policy().scheduled);
     assert_eq!(
         run(&service, &TagCommand::new(["python:3.5"]).delete(true)),
         ["Deleted tag default/python:3.5."]
     );
     assert!(is.history("3.5").is_some());
-    let after = service
-        .get(
-            &admin(),
-            &ns("default"),
-            &StreamName::parse("python").unwrap(),
-        )
-        .unwrap()
-        .value;
+    let after = stream_in(&service, "default", "python");
     assert!(after.history("3.5").is_none() && after.spec_tag("3.5").is_none());
 }
 
@@ -164,10 +144,7 @@ fn aliases_track_and_destinations_elsewhere_say_so() {
         out[0].starts_with("Tag other/py:3.5 set to python@sha256:"),
         "{out:?}"
     );
-    let other = service
-        .get(&admin(), &ns("other"), &StreamName::parse("py").unwrap())
-        .unwrap()
-        .value;
+    let other = stream_in(&service, "other", "py");
     assert!(matches!(
         other.spec_tag("3.5").unwrap().source().unwrap(),
         TagSource::ImageStreamImage { namespace: Some(n), .. } if n == "default"
@@ -185,10 +162,7 @@ fn flags_shape_the_spec_tag() {
             .import_mode("PreserveOriginal")
             .insecure(true),
     );
-    let is = service
-        .get(&admin(), &ns("default"), &StreamName::parse("app").unwrap())
-        .unwrap()
-        .value;
+    let is = stream_in(&service, "default", "app");
     let spec = is.spec_tag("v1").unwrap();
     assert!(spec.reference());
     assert_eq!(spec.reference_policy(), ReferencePolicy::Local);
@@ -390,10 +364,7 @@ fn tag_stops_at_the_first_bad_destination_keeping_what_it_did() {
     );
     let done: Vec<String> = failure.done.iter().map(ToString::to_string).collect();
     assert_eq!(done, ["Tag a:one set to docker.io/a:1."]);
-    let is = service
-        .get(&admin(), &ns("default"), &StreamName::parse("a").unwrap())
-        .unwrap()
-        .value;
+    let is = stream_in(&service, "default", "a");
     assert!(is.spec_tag("three").is_none());
     // A tag with an invalid name can still be deleted (validateTag is not
     // applied), and the deletion of a missing tag is the server's not found.
