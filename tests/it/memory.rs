@@ -1,46 +1,10 @@
 //! Heap bytes a domain stream holds per history event, measured with a
-//! counting allocator (its own binary; counts per thread).
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! counting allocator (counted per thread, so parallel tests do not disturb it).
 
 use imagestream::{api, stream};
 
-#[path = "../benches/support/mod.rs"]
-mod support;
-
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts bytes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.with(|c| c.set(c.get() + layout.size().cast_signed()));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.with(|c| c.set(c.get() - layout.size().cast_signed()));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.with(|c| c.set(c.get() + new_size.cast_signed() - layout.size().cast_signed()));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn live() -> isize {
-    LIVE.with(Cell::get)
-}
+use crate::util::alloc::live;
+use crate::util::workloads as support;
 
 #[test]
 #[allow(clippy::cast_precision_loss)] // byte counts far below 2^52

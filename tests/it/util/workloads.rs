@@ -1,4 +1,5 @@
-//! Generated workloads shared by the benches and the memory test.
+//! Generated workloads shared by the tests and the benches (which include
+//! this file).
 
 #![allow(dead_code, unreachable_pub, clippy::cast_possible_wrap)] // small generated counts
 
