@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::api;
 use crate::reference::{Digest, ImageReference, TagName};
 use crate::stream::{
-    ImageStream, ImportPolicy, ReferencePolicy, SpecContext, SpecError, SpecTag, TagEvent,
+    Changes, Currents, ImageStream, ImportPolicy, ReferencePolicy, SpecContext, SpecError, SpecTag, TagEvent,
     TagSource,
 };
 
@@ -34,6 +34,9 @@ pub struct TagImport {
     pub import_policy: ImportPolicy,
     /// The tag's reference policy.
     pub reference_policy: ReferencePolicy,
+    /// The spec tag this request was planned from: [`apply_import`]
+    /// applies the answer only while the tag's spec is still this one.
+    pub planned_for: SpecTag,
 }
 
 impl TagImport {
@@ -45,6 +48,7 @@ impl TagImport {
                 from: from.clone(),
                 import_policy: spec.import_policy(),
                 reference_policy: spec.reference_policy(),
+                planned_for: spec.clone(),
             }),
             _ => None,
         }
@@ -155,7 +159,12 @@ pub fn most_accurate_pull_spec(from: &ImageReference, digest: &Digest) -> ImageR
 }
 
 /// Applies import results to `stream` as the server does (§14 steps 5 to
-/// 8) at `ctx.now`:
+/// 8) at `ctx.now`, each only to the spec it was planned for:
+/// - **beyond OpenShift:** an answer whose tag's spec is no longer the one
+///   it was planned from ([`TagImport::planned_for`]: the user changed or
+///   removed the tag while the registry was asked) is dropped, so an
+///   import never reverts a user's change; the next import plans again
+///   (SPEC §13);
 /// - a failure records an `ImportSuccess=False` condition at the next
 ///   generation (unless the same failure is already recorded) and keeps
 ///   the entries; a missing spec tag is created;
@@ -166,9 +175,10 @@ pub fn most_accurate_pull_spec(from: &ImageReference, digest: &Digest) -> ImageR
 /// - the spec change goes through the update strategy (generation bump,
 ///   followers).
 ///
-/// Returns whether the stream must be written: not when it was imported
-/// before and nothing changed (a scheduled re-import of an unchanged
-/// image writes nothing). When it must, the repository-check annotation
+/// The outcome's [`changed`](Changes::changed) says whether the stream
+/// must be written: not when it was imported before and nothing changed
+/// (a scheduled re-import of an unchanged image writes nothing), nor when
+/// every answer was dropped. When it must, the repository-check annotation
 /// is set to now.
 ///
 /// # Errors
@@ -178,14 +188,23 @@ pub fn apply_import(
     stream: &mut ImageStream,
     results: &[(TagImport, ImportResult)],
     ctx: &SpecContext<'_>,
-) -> Result<bool, SpecError> {
+) -> Result<Changes, SpecError> {
+    let results: Vec<&(TagImport, ImportResult)> = results
+        .iter()
+        .filter(|(request, _)| stream.spec_tag(request.tag.as_str()) == Some(&request.planned_for))
+        .collect();
     let original = stream.clone();
+    let before = Currents::of(stream);
+    if results.is_empty() {
+        return Ok(before.changes(stream, false));
+    }
     let now = ctx.now;
     let next_generation = stream.generation() + 1;
     let mut spec: BTreeMap<TagName, SpecTag> = stream
         .spec_tags()
         .map(|(t, s)| (t.clone(), s.clone()))
         .collect();
+    let mut histories_changed = Vec::new();
     for (request, result) in results {
         let tag = &request.tag;
         match result {
@@ -249,14 +268,18 @@ pub fn apply_import(
                 spec.insert(tag.clone(), next);
                 if changed {
                     let event = TagEvent::new(pull_spec, Some(digest), next_generation, now);
-                    stream.add_event(tag, event);
+                    let added = stream.add_tag_event(tag, event);
+                    histories_changed.extend(added.histories_changed);
                 }
                 stream.history_or_default(tag).conditions.clear();
             }
         }
     }
+    let mut bumped = false;
     if spec.iter().ne(original.spec_tags()) {
-        stream.update_spec(spec, ctx)?;
+        let updated = stream.update_spec(spec, ctx)?;
+        bumped = updated.generation_bumped;
+        histories_changed.extend(updated.histories_changed);
     }
     let checked = original
         .metadata()
@@ -264,13 +287,16 @@ pub fn apply_import(
         .get(REPOSITORY_CHECK_ANNOTATION)
         .is_some_and(|v| !v.is_empty());
     if checked && *stream == original {
-        return Ok(false);
+        return Ok(before.changes(stream, false));
     }
     stream.set_annotation(
         REPOSITORY_CHECK_ANNOTATION,
         now.to_rfc3339_opts(SecondsFormat::Secs, true),
     );
-    Ok(true)
+    let mut changes = before.changes(stream, true);
+    changes.generation_bumped = bumped;
+    changes.histories_changed = histories_changed;
+    Ok(changes)
 }
 
 /// The image to store for a successful import of `from`.

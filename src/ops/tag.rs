@@ -76,16 +76,57 @@ pub enum TagError {
     /// A destination without `:`.
     #[error("{0:?} must be of the form <stream_name>:<tag>")]
     NotNameAndTag(String),
-    /// A flag combination `oc` refuses (§18.2), or a bad tag or name.
-    #[error("{0}")]
-    Invalid(String),
+    /// A flag combination `oc` refuses (§18.2).
+    #[error(transparent)]
+    Invalid(#[from] FlagError),
     /// A destination's namespace, stream or tag name is not valid.
     #[error(transparent)]
     Name(ReferenceError),
 }
 
-fn invalid(message: &str) -> TagError {
-    TagError::Invalid(message.to_owned())
+/// A flag combination `oc tag` refuses (§18.2), with `oc`'s exact message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlagError {
+    /// `--alias` with `-d`.
+    #[error("--alias and --delete may not be both specified")]
+    AliasAndDelete,
+    /// `--reference-policy` other than `source` or `local`.
+    #[error("reference policy must be set to 'source' or 'local'")]
+    ReferencePolicy,
+    /// `--source` with `-d`.
+    #[error("cannot specify a source kind when deleting")]
+    SourceKindWhenDeleting,
+    /// A SOURCE with `-d`.
+    #[error("cannot specify a source when deleting")]
+    SourceWhenDeleting,
+    /// `--scheduled` or `--insecure` with `-d`.
+    #[error("cannot set flags for importing images when deleting a tag")]
+    ImportFlagsWhenDeleting,
+    /// `--import-mode` with `-d`.
+    #[error("cannot specify an import mode when deleting")]
+    ImportModeWhenDeleting,
+    /// No source kind given or detected.
+    #[error("a source kind is required")]
+    SourceKindRequired,
+    /// No SOURCE.
+    #[error("a source is required")]
+    SourceRequired,
+    /// No DEST.
+    #[error("at least a destination is required")]
+    DestinationRequired,
+    /// `--scheduled` or `--insecure` on an image stream source.
+    #[error("only container images can have importing flags set")]
+    ImportFlagsOnStreamSource,
+    /// `--alias` with `--scheduled` or `--insecure`.
+    #[error("cannot set a container image tag as an alias and also set import flags")]
+    AliasWithImportFlags,
+    /// `--alias` to another stream or namespace.
+    #[error("cannot set alias across different Image Streams")]
+    AliasAcrossStreams,
+    /// `--import-mode` other than `Legacy` or `PreserveOriginal`.
+    #[error("valid ImportMode values are Legacy or PreserveOriginal")]
+    ImportMode,
 }
 
 /// The `--source` kinds.
@@ -381,68 +422,58 @@ impl Completed {
     pub fn validate(&self) -> Result<(), TagError> {
         let c = &self.command;
         if c.delete && c.alias {
-            return Err(invalid("--alias and --delete may not be both specified"));
+            return Err(FlagError::AliasAndDelete.into());
         }
         if c.reference_policy != "source" && c.reference_policy != "local" {
-            return Err(invalid(
-                "reference policy must be set to 'source' or 'local'",
-            ));
+            return Err(FlagError::ReferencePolicy.into());
         }
         if c.delete {
             if c.source_kind.as_deref().is_some_and(|k| !k.is_empty()) {
-                return Err(invalid("cannot specify a source kind when deleting"));
+                return Err(FlagError::SourceKindWhenDeleting.into());
             }
             if self.source.is_some() {
-                return Err(invalid("cannot specify a source when deleting"));
+                return Err(FlagError::SourceWhenDeleting.into());
             }
             if c.scheduled || c.insecure {
-                return Err(invalid(
-                    "cannot set flags for importing images when deleting a tag",
-                ));
+                return Err(FlagError::ImportFlagsWhenDeleting.into());
             }
             if !c.import_mode.is_empty() {
-                return Err(invalid("cannot specify an import mode when deleting"));
+                return Err(FlagError::ImportModeWhenDeleting.into());
             }
         } else {
             if self.kind.is_none() {
-                return Err(invalid("a source kind is required"));
+                return Err(FlagError::SourceKindRequired.into());
             }
             if self.source.is_none() {
-                return Err(invalid("a source is required"));
+                return Err(FlagError::SourceRequired.into());
             }
         }
         if self.destinations.is_empty() {
-            return Err(invalid("at least a destination is required"));
+            return Err(FlagError::DestinationRequired.into());
         }
         let docker = self.kind == Some(SourceKind::DockerImage);
         if !c.delete && !docker && (c.scheduled || c.insecure) {
-            return Err(invalid(
-                "only container images can have importing flags set",
-            ));
+            return Err(FlagError::ImportFlagsOnStreamSource.into());
         }
         if c.alias {
             if c.scheduled || c.insecure {
-                return Err(invalid(
-                    "cannot set a container image tag as an alias and also set import flags",
-                ));
+                return Err(FlagError::AliasWithImportFlags.into());
             }
             let source_name = self.source().map(ImageReference::name).unwrap_or_default();
             for (ns, name_and_tag) in &self.destinations {
                 if *ns != self.namespace.as_str() {
-                    return Err(invalid("cannot set alias across different Image Streams"));
+                    return Err(FlagError::AliasAcrossStreams.into());
                 }
                 let Some((name, _)) = split_name_and_tag(name_and_tag) else {
                     return Err(TagError::NotNameAndTag(name_and_tag.clone()));
                 };
                 if name != source_name {
-                    return Err(invalid("cannot set alias across different Image Streams"));
+                    return Err(FlagError::AliasAcrossStreams.into());
                 }
             }
         }
         if !matches!(c.import_mode.as_str(), "" | "Legacy" | "PreserveOriginal") {
-            return Err(invalid(
-                "valid ImportMode values are Legacy or PreserveOriginal",
-            ));
+            return Err(FlagError::ImportMode.into());
         }
         Ok(())
     }
@@ -475,7 +506,7 @@ impl Completed {
         // still be deleted.
         let tag = TagName::parse(tag).map_err(TagError::Name)?;
         let (Some(r), Some(kind)) = (self.source(), self.kind) else {
-            return Err(invalid("a source is required"));
+            return Err(FlagError::SourceRequired.into());
         };
         let source = match kind {
             // The parsed reference is already `Exact` (nothing defaulted).

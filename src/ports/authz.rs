@@ -57,6 +57,9 @@ pub enum Resource {
     ImageStreams,
     /// `imagestreams/layers`: pulling (get) and pushing (update) blobs.
     ImageStreamLayers,
+    /// `imagestreams/status`: writing a stream's status (histories and
+    /// conditions) directly, as OpenShift's status strategy guards it.
+    ImageStreamStatus,
     /// `imagestreamtags`
     ImageStreamTags,
     /// `imagestreamimages`
@@ -71,9 +74,10 @@ pub enum Resource {
 
 impl Resource {
     /// Every resource.
-    pub const ALL: [Resource; 7] = [
+    pub const ALL: [Resource; 8] = [
         Self::ImageStreams,
         Self::ImageStreamLayers,
+        Self::ImageStreamStatus,
         Self::ImageStreamTags,
         Self::ImageStreamImages,
         Self::ImageStreamMappings,
@@ -87,6 +91,7 @@ impl Resource {
         match self {
             Self::ImageStreams => "imagestreams",
             Self::ImageStreamLayers => "imagestreams/layers",
+            Self::ImageStreamStatus => "imagestreams/status",
             Self::ImageStreamTags => "imagestreamtags",
             Self::ImageStreamImages => "imagestreamimages",
             Self::ImageStreamMappings => "imagestreammappings",
@@ -162,37 +167,140 @@ pub enum Decision {
     Deny(String),
 }
 
-/// Decides whether a subject may do a verb on a resource. `namespace` is
-/// `None` for cluster-scoped resources and cluster-wide requests.
-pub trait Authorizer: Send + Sync {
-    /// The decision.
-    fn check(
-        &self,
-        subject: &Subject,
-        verb: Verb,
-        resource: Resource,
-        namespace: Option<&Namespace>,
-        name: Option<&str>,
-    ) -> Decision;
+/// One authorization question: who wants to do what to which object, as
+/// Kubernetes' `authorizer.Attributes`.
+///
+/// `namespace` is `None` for cluster-scoped resources (whatever was given)
+/// and for cluster-wide requests; `name` is `None` for lists and creates
+/// (Kubernetes asks about a create before the object has a name).
+///
+/// ```
+/// use imagestream::ports::{Attributes, Authorizer, Decision, Rbac, Resource, Subject, Verb};
+/// use imagestream::reference::Namespace;
+///
+/// let rbac = Rbac::new();
+/// let ns = Namespace::parse("test")?;
+/// let alice = Subject::user("alice");
+/// rbac.bind("alice", "view", &ns);
+/// let read = Attributes::new(&alice, Verb::Get, Resource::ImageStreams).in_namespace(&ns).named("app");
+/// assert_eq!(rbac.check(&read), Decision::Allow);
+/// let write = Attributes::new(&alice, Verb::Update, Resource::ImageStreams).in_namespace(&ns);
+/// assert!(matches!(rbac.check(&write), Decision::Deny(_)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attributes<'a> {
+    subject: &'a Subject,
+    verb: Verb,
+    resource: Resource,
+    namespace: Option<&'a Namespace>,
+    name: Option<&'a str>,
 }
 
-/// A denial, as the service reports it: Kubernetes' message.
+impl<'a> Attributes<'a> {
+    /// `subject` wants to `verb` some `resource`, cluster-wide and unnamed
+    /// until [`in_namespace`](Self::in_namespace) and
+    /// [`named`](Self::named) say otherwise.
+    #[must_use]
+    pub fn new(subject: &'a Subject, verb: Verb, resource: Resource) -> Self {
+        Self {
+            subject,
+            verb,
+            resource,
+            namespace: None,
+            name: None,
+        }
+    }
+
+    /// In `namespace` (ignored for cluster-scoped resources).
+    #[must_use]
+    pub fn in_namespace(mut self, namespace: &'a Namespace) -> Self {
+        if !self.resource.cluster_scoped() {
+            self.namespace = Some(namespace);
+        }
+        self
+    }
+
+    /// On the object `name` (ignored for creates, which Kubernetes
+    /// authorizes before the object exists, so a denial never names it).
+    #[must_use]
+    pub fn named(mut self, name: &'a str) -> Self {
+        if self.verb != Verb::Create {
+            self.name = Some(name);
+        }
+        self
+    }
+
+    /// Who asks.
+    #[must_use]
+    pub fn subject(&self) -> &'a Subject {
+        self.subject
+    }
+
+    /// The verb.
+    #[must_use]
+    pub fn verb(&self) -> Verb {
+        self.verb
+    }
+
+    /// The resource.
+    #[must_use]
+    pub fn resource(&self) -> Resource {
+        self.resource
+    }
+
+    /// The namespace; `None` when cluster-scoped or cluster-wide.
+    #[must_use]
+    pub fn namespace(&self) -> Option<&'a Namespace> {
+        self.namespace
+    }
+
+    /// The object's name, if one is named.
+    #[must_use]
+    pub fn name(&self) -> Option<&'a str> {
+        self.name
+    }
+
+    /// The denial of this request, for `reason`.
+    #[must_use]
+    pub fn deny(&self, reason: impl Into<String>) -> Forbidden {
+        Forbidden {
+            subject: self.subject.name().to_owned(),
+            verb: self.verb,
+            resource: self.resource,
+            namespace: self.namespace.cloned(),
+            name: self.name.map(str::to_owned),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Decides whether a request ([`Attributes`]) is allowed.
+pub trait Authorizer: Send + Sync {
+    /// The decision.
+    fn check(&self, attributes: &Attributes<'_>) -> Decision;
+}
+
+/// A denial, as the service reports it: Kubernetes' message, which names
+/// the object except for creates.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{} is forbidden: User \"{subject}\" cannot {verb} resource \"{resource}\" in API group \"image.openshift.io\" {}",
-    .resource.split('/').next().unwrap_or_default(),
+#[error("{}{} is forbidden: User \"{subject}\" cannot {} resource \"{}\" in API group \"image.openshift.io\" {}",
+    .resource.as_str().split('/').next().unwrap_or_default(),
     .name.as_ref().map_or_else(|| ".image.openshift.io".to_owned(), |n| format!(".image.openshift.io \"{n}\"")),
+    .verb.as_str(),
+    .resource.as_str(),
     .namespace.as_ref().map_or_else(|| "at the cluster scope".to_owned(), |n| format!("in the namespace \"{n}\"")))]
 #[non_exhaustive]
 pub struct Forbidden {
     /// Who asked.
     pub subject: String,
     /// The verb.
-    pub verb: &'static str,
+    pub verb: Verb,
     /// The resource.
-    pub resource: &'static str,
+    pub resource: Resource,
     /// The namespace, if namespaced.
-    pub namespace: Option<String>,
-    /// The object's name, if one was named.
+    pub namespace: Option<Namespace>,
+    /// The object's name, if one was named (never for creates).
     pub name: Option<String>,
     /// The authorizer's reason.
     pub reason: String,
@@ -226,8 +334,14 @@ const NAMESPACED: [Resource; 4] = [
 /// mappings), `edit` and `admin` (that plus writes, imports, layer pull and
 /// push), `system:image-puller` (get `imagestreams/layers`),
 /// `system:image-pusher` (get and update `imagestreams/layers`),
+/// `system:image-pruner` (read streams, `update imagestreams/status`,
+/// read and delete images: what pruning needs, as OpenShift's role),
 /// `cluster-reader` (read everything, images included) and
 /// `cluster-admin` (everything; bound to `system:admin`).
+///
+/// No namespaced role writes `imagestreams/status`: `edit` and `admin`
+/// change status only through the operations that compute it (mappings,
+/// imports, tags, rollbacks), as in OpenShift.
 ///
 /// A namespaced binding grants its role in that namespace only, and never
 /// on cluster-scoped `images`: a `view` user reads the images tagged in
@@ -277,6 +391,10 @@ impl Rbac {
             "system:image-pusher".to_owned(),
             rules(&[Verb::Get, Verb::Update], &[Resource::ImageStreamLayers]),
         );
+        let mut pruner = rules(&READ, &[Resource::ImageStreams, Resource::Images]);
+        pruner.extend(rules(&[Verb::Update], &[Resource::ImageStreamStatus]));
+        pruner.extend(rules(&[Verb::Delete], &[Resource::Images]));
+        roles.insert("system:image-pruner".to_owned(), pruner);
         roles.insert("cluster-reader".to_owned(), rules(&READ, &Resource::ALL));
         roles.insert(
             "cluster-admin".to_owned(),
@@ -339,14 +457,9 @@ impl Rbac {
 }
 
 impl Authorizer for Rbac {
-    fn check(
-        &self,
-        subject: &Subject,
-        verb: Verb,
-        resource: Resource,
-        namespace: Option<&Namespace>,
-        _name: Option<&str>,
-    ) -> Decision {
+    fn check(&self, attributes: &Attributes<'_>) -> Decision {
+        let subject = attributes.subject();
+        let (verb, resource) = (attributes.verb(), attributes.resource());
         let names =
             std::iter::once(subject.name()).chain(subject.groups().iter().map(String::as_str));
         for who in names {
@@ -354,7 +467,9 @@ impl Authorizer for Rbac {
             // their namespace, and never to cluster-scoped resources.
             if self.grants(who, None, verb, resource)
                 || (!resource.cluster_scoped()
-                    && namespace.is_some_and(|ns| self.grants(who, Some(ns), verb, resource)))
+                    && attributes
+                        .namespace()
+                        .is_some_and(|ns| self.grants(who, Some(ns), verb, resource)))
             {
                 return Decision::Allow;
             }
@@ -372,14 +487,7 @@ impl Authorizer for Rbac {
 pub struct AllowAll;
 
 impl Authorizer for AllowAll {
-    fn check(
-        &self,
-        _: &Subject,
-        _: Verb,
-        _: Resource,
-        _: Option<&Namespace>,
-        _: Option<&str>,
-    ) -> Decision {
+    fn check(&self, _: &Attributes<'_>) -> Decision {
         Decision::Allow
     }
 }

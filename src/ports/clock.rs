@@ -8,6 +8,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 pub trait Clock: Send + Sync {
     /// Now.
     fn now(&self) -> DateTime<Utc>;
+
+    /// Waits `pause` (the service's backoff between conflicting writes).
+    /// The default sleeps the calling thread; an async runtime or a
+    /// simulation may wait its own way.
+    fn sleep(&self, pause: std::time::Duration) {
+        std::thread::sleep(pause);
+    }
 }
 
 /// The system clock, truncated to whole seconds (what the wire keeps).

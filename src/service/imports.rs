@@ -1,14 +1,27 @@
 //! Imports from external registries.
 
-use super::{ImageStreams, ServiceError};
+use super::{Expect, ImageStreams, ServiceError};
 use crate::ops::import::{
     ImportResult, TagImport, apply_import, imported_image, plan_import, plan_scheduled_import,
 };
 use crate::ports::{
-    Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore, Subject, Verb,
+    Attributes, Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore,
+    Subject, Verb,
 };
-use crate::reference::{Namespace, StreamName};
-use crate::stream::ImageStream;
+use crate::reference::{Digest, Namespace, StreamName};
+use crate::stream::{Changes, ImageStream};
+
+/// What an import asked and what it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Imported {
+    /// The tags asked of the registry, imported or failed.
+    pub asked: Vec<TagImport>,
+    /// What the stream write changed (nothing when every answer matched
+    /// what the stream had, or every answer was dropped because its tag's
+    /// spec moved meanwhile), and the images stored.
+    pub changes: Changes,
+}
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
 where
@@ -18,10 +31,15 @@ where
     C: Clock,
 {
     /// Imports the tags the import controller would ask for now
-    /// ([`plan_import`]): each is resolved through the [`Registry`], the
-    /// images are stored, and the answers applied as the server does
-    /// ([`apply_import`]). Returns the tags imported or failed; writes
-    /// nothing when nothing changed.
+    /// ([`plan_import`]): each is resolved through the [`Registry`], and
+    /// the answers applied as the server does ([`apply_import`]); the
+    /// images are stored once the stream write landed (none when it
+    /// failed). Writes nothing when nothing changed.
+    ///
+    /// **Beyond OpenShift:** an answer is applied only to the spec it was
+    /// planned for; when a user changed or removed the tag while the
+    /// registry was asked, that answer is dropped (the next import plans
+    /// again), never reverting the user's change (SPEC §13).
     ///
     /// # Errors
     ///
@@ -33,7 +51,7 @@ where
         subject: &Subject,
         namespace: &Namespace,
         name: &StreamName,
-    ) -> Result<Vec<TagImport>, ServiceError> {
+    ) -> Result<Imported, ServiceError> {
         self.run_import(subject, namespace, name, plan_import)
     }
 
@@ -48,7 +66,7 @@ where
         subject: &Subject,
         namespace: &Namespace,
         name: &StreamName,
-    ) -> Result<Vec<TagImport>, ServiceError> {
+    ) -> Result<Imported, ServiceError> {
         self.run_import(subject, namespace, name, plan_scheduled_import)
     }
 
@@ -58,17 +76,17 @@ where
         namespace: &Namespace,
         name: &StreamName,
         plan: fn(&ImageStream) -> Vec<TagImport>,
-    ) -> Result<Vec<TagImport>, ServiceError> {
+    ) -> Result<Imported, ServiceError> {
         self.authorize(
-            subject,
-            Verb::Create,
-            Resource::ImageStreamImports,
-            Some(namespace),
-            Some(name.as_str()),
+            &Attributes::new(subject, Verb::Create, Resource::ImageStreamImports)
+                .in_namespace(namespace),
         )?;
         let requests = plan(&self.store.get(namespace, name)?.value);
         if requests.is_empty() {
-            return Ok(requests);
+            return Ok(Imported {
+                asked: requests,
+                changes: Changes::default(),
+            });
         }
         let now = self.clock.now();
         let mut results = Vec::with_capacity(requests.len());
@@ -79,19 +97,15 @@ where
                 import_mode: request.import_policy.import_mode,
             };
             let result = match self.registry.resolve(&ask) {
-                Ok(found) => {
-                    let image = imported_image(
-                        &request.from,
-                        &found.digest,
-                        &found.media_type,
-                        found.layers,
-                        found.config,
-                        found.manifests,
-                        now,
-                    );
-                    self.store.create_image_if_absent(image.clone())?;
-                    ImportResult::Imported(Box::new(image))
-                }
+                Ok(found) => ImportResult::Imported(Box::new(imported_image(
+                    &request.from,
+                    &found.digest,
+                    &found.media_type,
+                    found.layers,
+                    found.config,
+                    found.manifests,
+                    now,
+                ))),
                 Err(e) => ImportResult::Failed {
                     reason: e.reason().to_owned(),
                     message: e.to_string(),
@@ -99,9 +113,30 @@ where
             };
             results.push((request, result));
         }
-        self.modify_if(subject, namespace, name, |is, ctx| {
-            Ok(((), apply_import(is, &results, ctx)?))
-        })?;
-        Ok(results.into_iter().map(|(r, _)| r).collect())
+        let ((), mut changes, _) =
+            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
+                Ok(((), apply_import(is, &results, ctx)?))
+            })?;
+        // Store the images of the answers the stream kept, only now that
+        // its write landed (or was not needed).
+        let kept = self.store.get(namespace, name)?.value;
+        for (request, result) in &results {
+            let ImportResult::Imported(image) = result else {
+                continue;
+            };
+            let Ok(digest) = Digest::parse(&image.metadata.name) else {
+                continue;
+            };
+            let tagged = kept
+                .history(request.tag.as_str())
+                .is_some_and(|h| h.iter().any(|e| e.has_image(&digest)));
+            if tagged && self.store.create_image_if_absent((**image).clone())? {
+                changes.images_created.push(digest);
+            }
+        }
+        Ok(Imported {
+            asked: results.into_iter().map(|(r, _)| r).collect(),
+            changes,
+        })
     }
 }

@@ -1,11 +1,12 @@
 //! Streams as a whole: create, read, list, delete, update, spec tags, prune.
 
-use super::{ImageStreams, ServiceError, StoreLookup};
+use super::{Expect, ImageStreams, ServiceError, StoreLookup};
 use crate::ports::{
-    Authorizer, Clock, ImageStore, Page, Registry, Resource, Stored, StreamStore, Subject, Verb,
+    Attributes, Authorizer, Clock, Decision, ImageStore, Page, Registry, Resource, Stored,
+    StreamStore, Subject, Verb,
 };
 use crate::reference::{Digest, Namespace, StreamName, TagName};
-use crate::stream::{ImageStream, PruneOptions, Pruned, SpecChanges};
+use crate::stream::{Changes, Currents, ImageStream, PruneOptions, SpecTag};
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
 where
@@ -17,23 +18,37 @@ where
     /// Creates a stream the way the server does (§8): generation 1, spec
     /// tags resolved, status repository set.
     ///
+    /// A denial does not name the stream (Kubernetes authorizes a create
+    /// before the object has a name): `imagestreams.image.openshift.io is
+    /// forbidden: User "u" cannot create resource "imagestreams" …`.
+    ///
     /// # Errors
     ///
-    /// Forbidden, `already exists`, field errors of unresolvable sources.
+    /// Forbidden, `already exists`, field errors of unresolvable sources, a
+    /// store failure (also one met while reading a source stream).
     pub fn create(
         &self,
         subject: &Subject,
-        mut stream: ImageStream,
+        stream: ImageStream,
     ) -> Result<Stored<ImageStream>, ServiceError> {
-        let namespace = stream.namespace().clone();
         self.authorize(
-            subject,
-            Verb::Create,
-            Resource::ImageStreams,
-            Some(&namespace),
-            Some(stream.name().as_str()),
+            &Attributes::new(subject, Verb::Create, Resource::ImageStreams)
+                .in_namespace(stream.namespace()),
         )?;
-        let lookup = StoreLookup(&*self.store);
+        let stream = self.prepared(subject, stream, |_, _| Ok(Changes::default()))?;
+        Ok(self.store.create(stream)?)
+    }
+
+    /// The server's create strategy on `stream`, then `then` (for `oc tag`
+    /// on a stream that does not exist yet), all before anything is
+    /// stored, so a refusal writes nothing.
+    pub(super) fn prepared(
+        &self,
+        subject: &Subject,
+        mut stream: ImageStream,
+        then: impl FnOnce(&mut ImageStream, &crate::stream::SpecContext<'_>) -> Result<Changes, ServiceError>,
+    ) -> Result<ImageStream, ServiceError> {
+        let lookup = StoreLookup::new(&*self.store);
         let access = self.access(subject);
         let ctx = self.context(&lookup, &access);
         stream.set_creation_timestamp(ctx.now);
@@ -43,8 +58,13 @@ where
                 String::new(),
             );
         }
-        stream.prepare_for_create(&ctx)?;
-        Ok(self.store.create(stream)?)
+        let result = stream
+            .prepare_for_create(&ctx)
+            .map_err(ServiceError::from)
+            .and_then(|_| then(&mut stream, &ctx));
+        lookup.check()?;
+        result?;
+        Ok(stream)
     }
 
     /// Reads a stream.
@@ -59,11 +79,9 @@ where
         name: &StreamName,
     ) -> Result<Stored<ImageStream>, ServiceError> {
         self.authorize(
-            subject,
-            Verb::Get,
-            Resource::ImageStreams,
-            Some(namespace),
-            Some(name.as_str()),
+            &Attributes::new(subject, Verb::Get, Resource::ImageStreams)
+                .in_namespace(namespace)
+                .named(name.as_str()),
         )?;
         Ok(self.store.get(namespace, name)?)
     }
@@ -81,11 +99,7 @@ where
         continue_token: Option<&str>,
     ) -> Result<Page<Stored<ImageStream>>, ServiceError> {
         self.authorize(
-            subject,
-            Verb::List,
-            Resource::ImageStreams,
-            Some(namespace),
-            None,
+            &Attributes::new(subject, Verb::List, Resource::ImageStreams).in_namespace(namespace),
         )?;
         Ok(self.store.list(namespace, limit, continue_token)?)
     }
@@ -103,11 +117,9 @@ where
         uid: Option<&str>,
     ) -> Result<(), ServiceError> {
         self.authorize(
-            subject,
-            Verb::Delete,
-            Resource::ImageStreams,
-            Some(namespace),
-            Some(name.as_str()),
+            &Attributes::new(subject, Verb::Delete, Resource::ImageStreams)
+                .in_namespace(namespace)
+                .named(name.as_str()),
         )?;
         Ok(self.store.delete(namespace, name, uid)?)
     }
@@ -115,10 +127,24 @@ where
     /// Any change to a stream, as a read-modify-write retried on conflict
     /// (`change` may run more than once).
     ///
+    /// **Status writes need `update imagestreams/status`** (SPEC §13, as
+    /// OpenShift's status strategy): for a subject without it, whatever
+    /// `change` did to the status (history entries, conditions, status
+    /// repositories) is dropped, and its spec change goes through the
+    /// server's strategy instead, which writes the events the spec change
+    /// itself implies ([`ImageStream::update_keeping_status`]). The escape
+    /// hatch for embedders that write status themselves (a controller, a
+    /// migration) is to grant that subresource: `cluster-admin` and
+    /// `system:image-pruner` have it, or define a role with
+    /// `(Verb::Update, Resource::ImageStreamStatus)`. Everyone else writes
+    /// status through the operations that compute it: mappings, imports,
+    /// `tag`, rollback.
+    ///
     /// # Errors
     ///
-    /// Forbidden, not found, `change`'s own error, a conflict that outlived
-    /// the retries.
+    /// Forbidden, not found, `change`'s own error
+    /// ([`ServiceError::Rejected`]), a refused spec change, a conflict that
+    /// outlived the retries.
     pub fn update<T>(
         &self,
         subject: &Subject,
@@ -127,15 +153,29 @@ where
         mut change: impl FnMut(&mut ImageStream) -> Result<T, Box<dyn std::error::Error + Send + Sync>>,
     ) -> Result<(T, Stored<ImageStream>), ServiceError> {
         self.authorize(
-            subject,
-            Verb::Update,
-            Resource::ImageStreams,
-            Some(namespace),
-            Some(name.as_str()),
+            &Attributes::new(subject, Verb::Update, Resource::ImageStreams)
+                .in_namespace(namespace)
+                .named(name.as_str()),
         )?;
-        self.modify(subject, namespace, name, |is, _| {
-            change(is).map_err(|e| ServiceError::BadRequest(e.to_string()))
-        })
+        let status = Attributes::new(subject, Verb::Update, Resource::ImageStreamStatus)
+            .in_namespace(namespace)
+            .named(name.as_str());
+        let may_write_status = self.authorizer.check(&status) == Decision::Allow;
+        let (out, _, stored) = self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
+            let stored = is.clone();
+            let before = Currents::of(is);
+            let out = change(is).map_err(|e| ServiceError::Rejected(e.into()))?;
+            if !may_write_status && is.status_differs(&stored) {
+                let next = std::mem::replace(is, stored);
+                is.update_keeping_status(next, ctx)?;
+            }
+            // A plain update always writes, as a PUT does.
+            Ok((out, before.changes(is, true)))
+        })?;
+        // Invariant: the change above always reports a change, and the loop
+        // returns Ok only after writing one.
+        let stored = stored.expect("a plain update always writes");
+        Ok((out, stored))
     }
 
     /// Sets a spec tag through the server's strategy (generations,
@@ -150,22 +190,25 @@ where
         namespace: &Namespace,
         name: &StreamName,
         tag: &TagName,
-        spec: &crate::stream::SpecTag,
-    ) -> Result<SpecChanges, ServiceError> {
+        spec: &SpecTag,
+    ) -> Result<Changes, ServiceError> {
+        let istag = format!("{name}:{tag}");
         self.authorize(
-            subject,
-            Verb::Update,
-            Resource::ImageStreamTags,
-            Some(namespace),
-            Some(&format!("{name}:{tag}")),
+            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
+                .in_namespace(namespace)
+                .named(&istag),
         )?;
-        let (changes, _) = self.modify(subject, namespace, name, |is, ctx| {
-            Ok(is.set_spec_tag(tag.clone(), spec.clone(), ctx)?)
-        })?;
+        let ((), changes, _) =
+            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
+                Ok(((), is.set_spec_tag(tag.clone(), spec.clone(), ctx)?))
+            })?;
         Ok(changes)
     }
 
-    /// Prunes a stream's history (see [`ImageStream::prune`]).
+    /// Prunes a stream's history (see [`ImageStream::prune`]). Pruning
+    /// writes status, so it needs `update imagestreams/status`
+    /// (`system:image-pruner`'s, as in OpenShift), not `update
+    /// imagestreams`.
     ///
     /// # Errors
     ///
@@ -178,17 +221,16 @@ where
         options: &PruneOptions,
         tag_in_use: impl Fn(&TagName) -> bool,
         image_in_use: impl Fn(&Digest) -> bool,
-    ) -> Result<Vec<Pruned>, ServiceError> {
+    ) -> Result<Changes, ServiceError> {
         self.authorize(
-            subject,
-            Verb::Update,
-            Resource::ImageStreams,
-            Some(namespace),
-            Some(name.as_str()),
+            &Attributes::new(subject, Verb::Update, Resource::ImageStreamStatus)
+                .in_namespace(namespace)
+                .named(name.as_str()),
         )?;
-        let (pruned, _) = self.modify(subject, namespace, name, |is, ctx| {
-            Ok(is.prune(options, ctx.now, &tag_in_use, &image_in_use))
-        })?;
-        Ok(pruned)
+        let ((), changes, _) =
+            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
+                Ok(((), is.prune(options, ctx.now, &tag_in_use, &image_in_use)))
+            })?;
+        Ok(changes)
     }
 }

@@ -1,12 +1,13 @@
 //! Tags: `oc tag`, tag deletion and rollback.
 
-use super::{ImageStreams, ServiceError, TagFailure};
+use super::{BadRequest, Expect, ImageStreams, ServiceError, TagFailure};
 use crate::ops::tag::{TagCommand, TagOutcome, TagStep};
 use crate::ports::{
-    Authorizer, Clock, ImageStore, Registry, Resource, StoreError, StreamStore, Subject, Verb,
+    Attributes, Authorizer, Clock, ImageStore, Registry, Resource, StoreError, StreamStore,
+    Subject, Verb,
 };
 use crate::reference::{IsTagName, Namespace, StreamName, TagName};
-use crate::stream::{ImageStream, RollbackTarget, SpecChanges};
+use crate::stream::{Changes, ImageStream, RollbackTarget, SpecTag};
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
 where
@@ -28,17 +29,17 @@ where
         name: &StreamName,
         tag: &TagName,
         target: &RollbackTarget,
-    ) -> Result<SpecChanges, ServiceError> {
+    ) -> Result<Changes, ServiceError> {
+        let istag = format!("{name}:{tag}");
         self.authorize(
-            subject,
-            Verb::Update,
-            Resource::ImageStreamTags,
-            Some(namespace),
-            Some(&format!("{name}:{tag}")),
+            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
+                .in_namespace(namespace)
+                .named(&istag),
         )?;
-        let (changes, _) = self.modify(subject, namespace, name, |is, ctx| {
-            Ok(is.rollback(tag, target, ctx.now)?)
-        })?;
+        let ((), changes, _) =
+            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
+                Ok(((), is.rollback(tag, target, ctx.now)?))
+            })?;
         Ok(changes)
     }
 
@@ -52,24 +53,29 @@ where
         subject: &Subject,
         namespace: &Namespace,
         istag: &str,
-    ) -> Result<(), ServiceError> {
-        let parsed =
-            IsTagName::parse_lenient(istag).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+    ) -> Result<Changes, ServiceError> {
+        let parsed = IsTagName::parse_lenient(istag).map_err(BadRequest::Name)?;
         self.authorize(
-            subject,
-            Verb::Delete,
-            Resource::ImageStreamTags,
-            Some(namespace),
-            Some(istag),
+            &Attributes::new(subject, Verb::Delete, Resource::ImageStreamTags)
+                .in_namespace(namespace)
+                .named(istag),
         )?;
-        self.modify(subject, namespace, parsed.stream_name(), |is, _| {
-            is.delete_tag(parsed.tag())
-                .map_err(|_| ServiceError::NotFound {
-                    resource: "imagestreamtags",
-                    name: parsed.to_string(),
-                })
-        })?;
-        Ok(())
+        let ((), changes, _) = self.write(
+            subject,
+            namespace,
+            parsed.stream_name(),
+            &Expect::Anything,
+            |is, _| {
+                let changes = is
+                    .delete_tag(parsed.tag())
+                    .map_err(|_| ServiceError::NotFound {
+                        resource: "imagestreamtags",
+                        name: parsed.to_string(),
+                    })?;
+                Ok(((), changes))
+            },
+        )?;
+        Ok(changes)
     }
 
     /// `oc tag` (§18): completes `command` in the current `namespace`,
@@ -77,6 +83,12 @@ where
     /// source stream as `subject`), validates, then sets or deletes each
     /// destination in order, creating a destination stream that does not
     /// exist. Returns what `oc` prints, one message per destination.
+    ///
+    /// Each destination is authorized (`update imagestreamtags`, and
+    /// `create imagestreams` for a stream to create) before it is read, so
+    /// a refusal never says whether the stream exists; a stream to create
+    /// is created with its tag set in one write, so a refused tag (a
+    /// tracking circle, an unresolvable source) leaves no stream behind.
     ///
     /// ```
     /// use imagestream::ops::tag::TagCommand;
@@ -134,15 +146,7 @@ where
                     spec,
                     outcome,
                 } => {
-                    if let Err(StoreError::NotFound { .. }) = self.store.get(&namespace, &stream) {
-                        let new = ImageStream::new(namespace.clone(), stream.clone())
-                            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
-                        match self.create(subject, new) {
-                            Ok(_) | Err(ServiceError::AlreadyExists { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    self.set_spec_tag(subject, &namespace, &stream, &tag, &spec)?;
+                    self.set_or_create(subject, &namespace, &stream, &tag, &spec)?;
                     done.push(outcome);
                 }
                 TagStep::Delete {
@@ -157,5 +161,43 @@ where
             }
         }
         Ok(())
+    }
+
+    /// One `oc tag` destination: authorized before anything is read; a
+    /// missing stream is created with the tag already set, in one write.
+    fn set_or_create(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        stream: &StreamName,
+        tag: &TagName,
+        spec: &SpecTag,
+    ) -> Result<(), ServiceError> {
+        let istag = format!("{stream}:{tag}");
+        self.authorize(
+            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
+                .in_namespace(namespace)
+                .named(&istag),
+        )?;
+        match self.store.get(namespace, stream) {
+            Err(StoreError::NotFound { .. }) => {}
+            Ok(_) => return self.set_spec_tag(subject, namespace, stream, tag, spec).map(drop),
+            Err(e) => return Err(e.into()),
+        }
+        self.authorize(
+            &Attributes::new(subject, Verb::Create, Resource::ImageStreams).in_namespace(namespace),
+        )?;
+        let new = ImageStream::new(namespace.clone(), stream.clone()).map_err(BadRequest::Name)?;
+        let new = self.prepared(subject, new, |is, ctx| {
+            Ok(is.set_spec_tag(tag.clone(), spec.clone(), ctx)?)
+        })?;
+        match self.store.create(new) {
+            Ok(_) => Ok(()),
+            // Created meanwhile: set the tag on the stream that won.
+            Err(StoreError::AlreadyExists { .. }) => self
+                .set_spec_tag(subject, namespace, stream, tag, spec)
+                .map(drop),
+            Err(e) => Err(e.into()),
+        }
     }
 }

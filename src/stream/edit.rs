@@ -6,7 +6,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::reference::{Digest, TagName};
 
-use super::generation::{SpecChanges, SpecContext, SpecError};
+use super::changes::{Changes, Currents};
+use super::generation::{SpecContext, SpecError};
 use super::history::AddOutcome;
 use super::resolve::ResolveError;
 use super::{ImageStream, ReferencePolicy, SpecTag, TagEvent, TagSource};
@@ -166,14 +167,35 @@ impl ImageStream {
         changed
     }
 
+    /// [`add_event`](Self::add_event), saying what changed: the tags whose
+    /// history changed (`tag`, then its followers) and the tags whose
+    /// current image moved.
+    pub fn add_tag_event(&mut self, tag: &TagName, event: TagEvent) -> Changes {
+        let before = Currents::of(self);
+        if !self.add_to_history(tag, event).changed() {
+            return Changes {
+                generation: self.generation(),
+                ..Changes::default()
+            };
+        }
+        let mut histories_changed = vec![tag.clone()];
+        histories_changed.extend(self.propagate(tag));
+        let mut changes = before.changes(self, true);
+        changes.histories_changed = histories_changed;
+        changes
+    }
+
     /// Deletes a tag (`oc tag -d`, §11.4): its spec and its whole history go;
     /// images stay, and tags that tracked it keep their histories.
+    ///
+    /// The outcome lists the tag as moved when it had a current image.
     ///
     /// # Errors
     ///
     /// `imagestreamtags.image.openshift.io "<stream>:<tag>" not found` when
     /// the tag has neither a spec nor a history.
-    pub fn delete_tag(&mut self, tag: &str) -> Result<(), ResolveError> {
+    pub fn delete_tag(&mut self, tag: &str) -> Result<Changes, ResolveError> {
+        let before = Currents::of(self);
         let spec = self.spec_tags.remove(tag);
         let history = self.histories.remove_entry(tag);
         if spec.is_none() && history.is_none() {
@@ -187,11 +209,14 @@ impl ImageStream {
                 self.index.removed(&name, e);
             }
         }
-        if spec.is_some() {
+        let bumped = spec.is_some();
+        if bumped {
             self.meta.generation += 1;
             self.rebuild_followers();
         }
-        Ok(())
+        let mut changes = before.changes(self, true);
+        changes.generation_bumped = bumped;
+        Ok(changes)
     }
 
     /// Points `tag` back at an older entry of its history: the spec tag
@@ -211,7 +236,7 @@ impl ImageStream {
         tag: &TagName,
         target: &RollbackTarget,
         now: DateTime<Utc>,
-    ) -> Result<SpecChanges, RollbackError> {
+    ) -> Result<Changes, RollbackError> {
         let history =
             self.histories
                 .get(tag.as_str())
@@ -277,11 +302,17 @@ impl ImageStream {
 
     /// Caps every tag's history at `limit` revisions from now on (the
     /// current entry is never dropped); `None` lifts the cap. Beyond
-    /// OpenShift, which never trims history by itself.
-    pub fn set_history_limit(&mut self, limit: Option<NonZeroUsize>) -> Vec<Pruned> {
+    /// OpenShift, which never trims history by itself. The outcome lists
+    /// the entries dropped in [`Changes::pruned`].
+    pub fn set_history_limit(&mut self, limit: Option<NonZeroUsize>) -> Changes {
+        let changed = self.history_limit != limit;
         self.history_limit = limit;
         let Some(limit) = limit else {
-            return Vec::new();
+            return Changes {
+                generation: self.generation(),
+                changed,
+                ..Changes::default()
+            };
         };
         let mut out = Vec::new();
         for (tag, h) in &mut self.histories {
@@ -298,7 +329,12 @@ impl ImageStream {
             }
             debug_assert!(kept >= 1 || len == 0);
         }
-        out
+        Changes {
+            generation: self.generation(),
+            changed: changed || !out.is_empty(),
+            pruned: out,
+            ..Changes::default()
+        }
     }
 
     /// The history limit, if any.
@@ -312,20 +348,22 @@ impl ImageStream {
     /// otherwise an entry stays if it is younger than that, if it is the
     /// current entry of a tag in use, if its revision is below
     /// `keep_tag_revisions`, or if its image is in use. Tags left empty are
-    /// removed. Returns what was removed.
+    /// removed. The outcome lists what was removed in [`Changes::pruned`],
+    /// and as moved the tags whose current entry went.
     pub fn prune(
         &mut self,
         options: &PruneOptions,
         now: DateTime<Utc>,
         tag_in_use: impl Fn(&TagName) -> bool,
         image_in_use: impl Fn(&Digest) -> bool,
-    ) -> Vec<Pruned> {
+    ) -> Changes {
+        let before = Currents::of(self);
         if self
             .meta
             .creation_timestamp
             .is_some_and(|c| now - c < options.keep_younger_than)
         {
-            return Vec::new();
+            return before.changes(self, false);
         }
         let mut out = Vec::new();
         let mut emptied = Vec::new();
@@ -354,7 +392,9 @@ impl ImageStream {
         for t in emptied {
             self.histories.remove(t.as_str());
         }
-        out
+        let mut changes = before.changes(self, !out.is_empty());
+        changes.pruned = out;
+        changes
     }
 }
 

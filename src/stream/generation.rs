@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::reference::{ImageReference, Namespace, StreamName, TagName, go_quote};
 
+use super::changes::{Changes, Currents};
 use super::tracking::CircularReference;
 use super::validate::{FieldError, ValidationError};
 use super::{ImageStream, SpecTag, TagEvent, TagSource};
@@ -168,17 +169,9 @@ impl<'a> SpecContext<'a> {
     }
 }
 
-/// What a spec change did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SpecChanges {
-    /// The stream generation after the change.
-    pub generation: i64,
-    /// Whether the generation was bumped.
-    pub generation_bumped: bool,
-    /// Tags whose history changed (directly or by tracking), in order.
-    pub histories_changed: Vec<TagName>,
-}
+/// What a spec change did: the name spec changes had before every domain
+/// write returned [`Changes`].
+pub type SpecChanges = Changes;
 
 /// Why a spec change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -238,7 +231,8 @@ impl ImageStream {
         &mut self,
         mut next: BTreeMap<TagName, SpecTag>,
         ctx: &SpecContext<'_>,
-    ) -> Result<SpecChanges, SpecError> {
+    ) -> Result<Changes, SpecError> {
+        let before = Currents::of(self);
         let old = std::mem::take(&mut self.spec_tags);
         // updateSpecTagGenerationsForUpdate
         for (t, s) in &mut next {
@@ -291,11 +285,10 @@ impl ImageStream {
                 histories_changed.extend(self.propagate(&t));
             }
         }
-        Ok(SpecChanges {
-            generation,
-            generation_bumped: bump,
-            histories_changed,
-        })
+        let mut changes = before.changes(self, bump || !histories_changed.is_empty());
+        changes.generation_bumped = bump;
+        changes.histories_changed = histories_changed;
+        Ok(changes)
     }
 
     /// What the server does on create (§8): generation 1, every spec tag at
@@ -305,13 +298,14 @@ impl ImageStream {
     /// # Errors
     ///
     /// As [`update_spec`](Self::update_spec).
-    pub fn prepare_for_create(&mut self, ctx: &SpecContext<'_>) -> Result<SpecChanges, SpecError> {
+    pub fn prepare_for_create(&mut self, ctx: &SpecContext<'_>) -> Result<Changes, SpecError> {
         self.meta.generation = 1;
         for s in self.spec_tags.values_mut() {
             s.generation = Some(1);
         }
         self.histories.clear();
         self.index = super::resolve::ImageIndex::default();
+        let before = Currents::of(self);
         let tags: Vec<TagName> = self.spec_tags.keys().cloned().collect();
         self.check_cycles(&tags)?;
         let events = self.events_for(&tags, ctx)?;
@@ -323,11 +317,10 @@ impl ImageStream {
                 histories_changed.extend(self.propagate(&t));
             }
         }
-        Ok(SpecChanges {
-            generation: 1,
-            generation_bumped: true,
-            histories_changed,
-        })
+        let mut changes = before.changes(self, true);
+        changes.generation_bumped = true;
+        changes.histories_changed = histories_changed;
+        Ok(changes)
     }
 
     /// Sets one spec tag (through [`update_spec`](Self::update_spec)).
@@ -340,7 +333,7 @@ impl ImageStream {
         tag: TagName,
         spec: SpecTag,
         ctx: &SpecContext<'_>,
-    ) -> Result<SpecChanges, SpecError> {
+    ) -> Result<Changes, SpecError> {
         let mut next = self.spec_tags.clone();
         next.insert(tag, spec);
         self.update_spec(next, ctx)

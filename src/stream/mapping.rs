@@ -6,7 +6,7 @@ use crate::api;
 use crate::reference::{DEFAULT_TAG, Digest, ImageReference, Namespace, StreamName, TagName};
 
 use super::validate::{FieldError, ValidationError, validate_image_stream_mapping};
-use super::{ImageStream, TagEvent};
+use super::{Changes, ImageStream, TagEvent};
 
 /// The annotation the integrated registry puts on the images it manages.
 pub const MANAGED_IMAGE_ANNOTATION: &str = "openshift.io/image.managed";
@@ -104,11 +104,85 @@ impl ImageStreamMapping {
     }
 }
 
+impl ImageStreamMapping {
+    /// A mapping as the server receives it for `POST imagestreammappings`:
+    /// `PrepareForCreate` (§10 step 1: with an integrated registry at
+    /// `internal_registry`, an empty pull spec becomes
+    /// `<host>/<namespace>/<stream>@<image>`; signatures are dropped), then
+    /// validation and the domain's types, then the manifest check.
+    ///
+    /// **Beyond OpenShift:** when the mapping carries the manifest, its
+    /// sha256 must be the image's name (other algorithms are not checked).
+    ///
+    /// ```
+    /// use imagestream::api;
+    /// use imagestream::reference::Digest;
+    /// use imagestream::stream::ImageStreamMapping;
+    ///
+    /// let image = Digest::of_sha256(b"manifest");
+    /// let mut wire = api::ImageStreamMapping::default();
+    /// wire.metadata.namespace = "test".into();
+    /// wire.metadata.name = "app".into();
+    /// wire.image.metadata.name = image.to_string();
+    /// let mapping = ImageStreamMapping::for_create(wire.clone(), Some("172.30.1.1:5000"))?;
+    /// assert_eq!(mapping.pull_spec().to_string(), format!("172.30.1.1:5000/test/app@{image}"));
+    /// assert_eq!(mapping.tag().as_str(), "latest");
+    ///
+    /// wire.image.docker_image_manifest = "not the manifest".into();
+    /// let err = ImageStreamMapping::for_create(wire, Some("172.30.1.1:5000")).unwrap_err();
+    /// assert!(err.to_string().contains("does not match the image name"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The field errors of `ValidateImageStreamMapping` and of the domain's
+    /// names, or the manifest mismatch.
+    pub fn for_create(
+        mut wire: api::ImageStreamMapping,
+        internal_registry: Option<&str>,
+    ) -> Result<Self, ValidationError> {
+        if wire.image.docker_image_reference.is_empty()
+            && let Some(host) = internal_registry
+        {
+            wire.image.docker_image_reference = format!(
+                "{host}/{}/{}@{}",
+                wire.metadata.namespace, wire.metadata.name, wire.image.metadata.name
+            );
+        }
+        wire.image.signatures.clear();
+        let mapping = Self::try_from(wire)?;
+        mapping.check_manifest_digest()?;
+        Ok(mapping)
+    }
+
+    /// The manifest the mapping carries must hash to the image's name
+    /// (sha256 names only; other algorithms are not checked).
+    fn check_manifest_digest(&self) -> Result<(), ValidationError> {
+        let manifest = &self.wire.image.docker_image_manifest;
+        if manifest.is_empty() || !self.image_name.as_str().starts_with("sha256:") {
+            return Ok(());
+        }
+        let actual = Digest::of_sha256(manifest.as_bytes());
+        if actual == self.image_name {
+            return Ok(());
+        }
+        ValidationError::check(vec![FieldError::invalid(
+            "image.dockerImageManifest",
+            actual.as_str(),
+            format!(
+                "the manifest's digest does not match the image name {}",
+                self.image_name
+            ),
+        )])
+    }
+}
+
 impl ImageStream {
     /// §10 steps 6 to 8d: records `mapping` in this stream at `now`: an
     /// event for the mapped image at the stream's generation, added to the
-    /// tag by the §5 rules, followers updated. Returns whether anything
-    /// changed (a repeated mapping changes nothing).
+    /// tag by the §5 rules, followers updated. A repeated mapping changes
+    /// nothing.
     ///
     /// `image_existed` says whether the image was already stored before
     /// this mapping (it selects the pull spec, see
@@ -118,7 +192,7 @@ impl ImageStream {
         mapping: &ImageStreamMapping,
         image_existed: bool,
         now: DateTime<Utc>,
-    ) -> bool {
+    ) -> Changes {
         let pull_spec = mapping.event_pull_spec(self, image_existed);
         let event = TagEvent::new(
             pull_spec,
@@ -126,7 +200,7 @@ impl ImageStream {
             self.generation(),
             now,
         );
-        self.add_event(&mapping.tag, event)
+        self.add_tag_event(&mapping.tag, event)
     }
 }
 

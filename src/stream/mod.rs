@@ -58,6 +58,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod changes;
 mod edit;
 mod generation;
 mod history;
@@ -65,7 +66,9 @@ mod mapping;
 mod resolve;
 mod spec;
 mod tracking;
+mod update;
 mod validate;
+mod views;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -74,6 +77,8 @@ use std::num::NonZeroUsize;
 use crate::api;
 use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 
+pub use changes::Changes;
+pub(crate) use changes::Currents;
 pub use edit::{PruneOptions, Pruned, RollbackError, RollbackTarget};
 pub use generation::{
     AnySource, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext, SpecError,
