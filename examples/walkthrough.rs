@@ -64,7 +64,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         ..Default::default()
     });
     service.registry().insert(&source, found);
-    for imported in service.import(&admin, &ns, &python)? {
+    for imported in service.import(&admin, &ns, &python)?.asked {
         println!("imported {} from {}", imported.tag, imported.from);
     }
 

@@ -12,8 +12,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::api;
 use crate::reference::{Digest, ImageReference, TagName};
 use crate::stream::{
-    Changes, Currents, ImageStream, ImportPolicy, ReferencePolicy, SpecContext, SpecError, SpecTag, TagEvent,
-    TagSource,
+    Changes, Currents, ImageStream, ImportPolicy, ReferencePolicy, SpecContext, SpecError, SpecTag,
+    TagEvent, TagSource,
 };
 
 /// The annotation a stream gets when it is imported: the time, RFC 3339.
@@ -184,6 +184,7 @@ pub fn most_accurate_pull_spec(from: &ImageReference, digest: &Digest) -> ImageR
 /// # Errors
 ///
 /// A refused spec change (see [`ImageStream::update_spec`]).
+#[allow(clippy::too_many_lines)] // one match over the two answers, as §14
 pub fn apply_import(
     stream: &mut ImageStream,
     results: &[(TagImport, ImportResult)],

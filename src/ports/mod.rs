@@ -20,7 +20,9 @@ mod memory;
 mod registry;
 mod store;
 
-pub use authz::{AllowAll, Attributes, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb};
+pub use authz::{
+    AllowAll, Attributes, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use memory::{DEFAULT_LOG_CAPACITY, MemoryStore};
 pub use registry::{ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry};

@@ -126,7 +126,9 @@ impl RetryPolicy {
 
     /// The pause before retry `n` (1-based), drawn from `jitter`.
     fn pause(&self, n: usize, jitter: &mut Jitter) -> Duration {
-        let shift = u32::try_from(n.saturating_sub(1)).unwrap_or(u32::MAX).min(20);
+        let shift = u32::try_from(n.saturating_sub(1))
+            .unwrap_or(u32::MAX)
+            .min(20);
         let bound = self
             .base_delay
             .saturating_mul(1 << shift)

@@ -46,7 +46,10 @@ where
         &self,
         subject: &Subject,
         mut stream: ImageStream,
-        then: impl FnOnce(&mut ImageStream, &crate::stream::SpecContext<'_>) -> Result<Changes, ServiceError>,
+        then: impl FnOnce(
+            &mut ImageStream,
+            &crate::stream::SpecContext<'_>,
+        ) -> Result<Changes, ServiceError>,
     ) -> Result<ImageStream, ServiceError> {
         let lookup = StoreLookup::new(&*self.store);
         let access = self.access(subject);
@@ -140,6 +143,11 @@ where
     /// status through the operations that compute it: mappings, imports,
     /// `tag`, rollback.
     ///
+    /// # Panics
+    ///
+    /// Never: a plain update always writes, and the loop returns only
+    /// after a write landed or with an error.
+    ///
     /// # Errors
     ///
     /// Forbidden, not found, `change`'s own error
@@ -161,17 +169,18 @@ where
             .in_namespace(namespace)
             .named(name.as_str());
         let may_write_status = self.authorizer.check(&status) == Decision::Allow;
-        let (out, _, stored) = self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
-            let stored = is.clone();
-            let before = Currents::of(is);
-            let out = change(is).map_err(|e| ServiceError::Rejected(e.into()))?;
-            if !may_write_status && is.status_differs(&stored) {
-                let next = std::mem::replace(is, stored);
-                is.update_keeping_status(next, ctx)?;
-            }
-            // A plain update always writes, as a PUT does.
-            Ok((out, before.changes(is, true)))
-        })?;
+        let (out, _, stored) =
+            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
+                let stored = is.clone();
+                let before = Currents::of(is);
+                let out = change(is).map_err(|e| ServiceError::Rejected(e.into()))?;
+                if !may_write_status && is.status_differs(&stored) {
+                    let next = std::mem::replace(is, stored);
+                    is.update_keeping_status(next, ctx)?;
+                }
+                // A plain update always writes, as a PUT does.
+                Ok((out, before.changes(is, true)))
+            })?;
         // Invariant: the change above always reports a change, and the loop
         // returns Ok only after writing one.
         let stored = stored.expect("a plain update always writes");

@@ -181,7 +181,11 @@ where
         )?;
         match self.store.get(namespace, stream) {
             Err(StoreError::NotFound { .. }) => {}
-            Ok(_) => return self.set_spec_tag(subject, namespace, stream, tag, spec).map(drop),
+            Ok(_) => {
+                return self
+                    .set_spec_tag(subject, namespace, stream, tag, spec)
+                    .map(drop);
+            }
             Err(e) => return Err(e.into()),
         }
         self.authorize(

@@ -45,7 +45,7 @@ where
         let digest = is
             .image_stream_tag(parsed.tag())
             .ok()
-            .and_then(|e| e.image())
+            .and_then(crate::stream::TagEvent::image)
             .ok_or_else(not_found)?;
         let image = self.store.get_image(&digest)?;
         is.image_stream_tag_view(&parsed, image)

@@ -122,12 +122,7 @@ impl Currents {
             .filter(|(t, now)| self.0.get(*t) != Some(*now))
             .map(|(t, _)| t.clone())
             .collect();
-        moved.extend(
-            self.0
-                .keys()
-                .filter(|t| !after.0.contains_key(*t))
-                .cloned(),
-        );
+        moved.extend(self.0.keys().filter(|t| !after.0.contains_key(*t)).cloned());
         moved.sort();
         Changes {
             generation: stream.generation(),

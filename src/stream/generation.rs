@@ -285,10 +285,10 @@ impl ImageStream {
                 histories_changed.extend(self.propagate(&t));
             }
         }
-        let mut changes = before.changes(self, bump || !histories_changed.is_empty());
-        changes.generation_bumped = bump;
-        changes.histories_changed = histories_changed;
-        Ok(changes)
+        let mut outcome = before.changes(self, bump || !histories_changed.is_empty());
+        outcome.generation_bumped = bump;
+        outcome.histories_changed = histories_changed;
+        Ok(outcome)
     }
 
     /// What the server does on create (§8): generation 1, every spec tag at

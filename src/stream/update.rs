@@ -1,9 +1,9 @@
 //! A plain stream update by a user who may not write status (OpenShift's
 //! status strategy, SPEC §13).
 
+use super::ImageStream;
 use super::changes::Changes;
 use super::generation::{SpecContext, SpecError};
-use super::ImageStream;
 
 impl ImageStream {
     /// Whether `other` has another status than this stream: tag histories

@@ -101,9 +101,11 @@ mod tests {
     use crate::stream::{ReferencePolicy, SpecContext, SpecTag, TagEvent, TagSource};
 
     fn stream_with_image() -> (ImageStream, api::Image, Digest) {
-        let mut is =
-            ImageStream::new(Namespace::parse("test").unwrap(), StreamName::parse("app").unwrap())
-                .unwrap();
+        let mut is = ImageStream::new(
+            Namespace::parse("test").unwrap(),
+            StreamName::parse("app").unwrap(),
+        )
+        .unwrap();
         let d = Digest::of_sha256(b"app");
         let from = ImageReference::parse(&format!("quay.io/x/app@{d}")).unwrap();
         let at = Utc.with_ymd_and_hms(2020, 1, 2, 3, 4, 5).unwrap();
@@ -133,7 +135,10 @@ mod tests {
         assert_eq!(view.metadata.namespace, "test");
         assert!(view.image.docker_image_manifest.is_empty());
         assert!(view.image.docker_image_config.is_empty());
-        assert_eq!(view.image.docker_image_reference, format!("quay.io/x/app@{d}"));
+        assert_eq!(
+            view.image.docker_image_reference,
+            format!("quay.io/x/app@{d}")
+        );
         assert_eq!(view.tag.map(|t| t.name), Some("v1".to_owned()));
         assert_eq!(view.generation, 1);
     }

@@ -707,6 +707,7 @@ fn prune_rules() {
         |d| *d == digest(2),
     );
     let got: Vec<(usize, String)> = removed
+        .pruned
         .iter()
         .map(|p| (p.revision, p.event.image_str().to_owned()))
         .collect();
@@ -737,6 +738,7 @@ fn prune_rules() {
                 |_| false,
                 |_| false
             )
+            .pruned
             .is_empty()
     );
 }
@@ -748,7 +750,7 @@ fn history_limit_caps_every_add() {
         is.add_event(&tag("t"), ev("r", n, 1));
     }
     let dropped = is.set_history_limit(NonZeroUsize::new(2));
-    assert_eq!(dropped.len(), 3);
+    assert_eq!(dropped.pruned.len(), 3);
     is.add_event(&tag("t"), ev("r", 6, 1));
     assert_eq!(images(&is, "t"), [6, 5].map(|n| digest(n).to_string()));
     assert!(

@@ -5,8 +5,9 @@ use crate::util::store_conformance;
 
 use imagestream::chrono::{TimeDelta, TimeZone, Utc};
 use imagestream::ports::{
-    Authorizer, Clock, Decision, ImportRequest, ImportedImage, ManualClock, MemoryStore, Rbac,
-    Registry, RegistryError, Resource, StaticRegistry, Subject, SystemClock, Verb,
+    Attributes, Authorizer, Clock, Decision, ImportRequest, ImportedImage, ManualClock,
+    MemoryStore, Rbac, Registry, RegistryError, Resource, StaticRegistry, Subject, SystemClock,
+    Verb,
 };
 use imagestream::reference::{Digest, ImageReference, Namespace};
 
@@ -183,7 +184,8 @@ fn authorization_matrix() {
                     .iter()
                     .any(|(r, verbs)| *r == resource && verbs.contains(letter(verb)));
                 let expected = expected && !resource.cluster_scoped();
-                let got = rbac.check(&who, verb, resource, Some(&ns), None) == Decision::Allow;
+                let got = rbac.check(&Attributes::new(&who, verb, resource).in_namespace(&ns))
+                    == Decision::Allow;
                 assert_eq!(
                     got,
                     expected,
@@ -193,7 +195,7 @@ fn authorization_matrix() {
                 );
                 // A namespaced binding grants nothing elsewhere.
                 assert_ne!(
-                    rbac.check(&who, verb, resource, Some(&other), None),
+                    rbac.check(&Attributes::new(&who, verb, resource).in_namespace(&other)),
                     Decision::Allow,
                     "{role} in another namespace"
                 );
@@ -207,40 +209,41 @@ fn authorization_matrix() {
         for verb in Verb::ALL {
             let expected = matches!(verb, Verb::Get | Verb::List | Verb::Watch);
             assert_eq!(
-                rbac.check(&auditor, verb, resource, Some(&other), None) == Decision::Allow,
+                rbac.check(&Attributes::new(&auditor, verb, resource).in_namespace(&other))
+                    == Decision::Allow,
                 expected
             );
         }
     }
     assert_eq!(
-        rbac.check(
+        rbac.check(&Attributes::new(
             &Subject::system_admin(),
             Verb::Delete,
-            Resource::Images,
-            None,
-            None
-        ),
+            Resource::Images
+        )),
         Decision::Allow
     );
     // Groups count.
     rbac.bind("devs", "edit", &ns);
     assert_eq!(
         rbac.check(
-            &Subject::user("carol").in_group("devs"),
-            Verb::Update,
-            Resource::ImageStreams,
-            Some(&ns),
-            None
+            &Attributes::new(
+                &Subject::user("carol").in_group("devs"),
+                Verb::Update,
+                Resource::ImageStreams
+            )
+            .in_namespace(&ns)
         ),
         Decision::Allow
     );
     assert!(matches!(
         rbac.check(
-            &Subject::user("carol"),
-            Verb::Update,
-            Resource::ImageStreams,
-            Some(&ns),
-            None
+            &Attributes::new(
+                &Subject::user("carol"),
+                Verb::Update,
+                Resource::ImageStreams
+            )
+            .in_namespace(&ns)
         ),
         Decision::Deny(_)
     ));

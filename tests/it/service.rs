@@ -11,9 +11,10 @@ use imagestream::ports::{
     Stored, StreamStore, Subject,
 };
 use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
-use imagestream::service::{ImageStreams, ServiceError};
+use imagestream::service::{Conflict, ImageStreams, ServiceError};
 use imagestream::stream::{
-    ImageStream, PruneOptions, ReferencePolicy, RollbackTarget, SpecTag, TagEvent, TagSource,
+    ImageStream, PruneOptions, ReferencePolicy, ResolveError, RollbackTarget, SpecTag, TagEvent,
+    TagSource,
 };
 use insta::assert_snapshot;
 
@@ -200,7 +201,14 @@ fn istag_and_isimage_views() {
         .image_stream_image(&admin(), &ns("test"), &format!("python@sha256:{common}"))
         .unwrap_err();
     assert!(
-        matches!(e, ServiceError::Conflict(ref m) if m.contains("multiple images match the prefix")),
+        matches!(
+            e,
+            ServiceError::Conflict(Conflict::Ambiguous(ResolveError::Ambiguous { .. }))
+        ),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("multiple images match the prefix"),
         "{e}"
     );
 }
@@ -270,7 +278,10 @@ fn rollback_delete_tag_and_prune() {
             |_| false,
         )
         .unwrap();
-    assert!(pruned.is_empty(), "the stream is younger than 60 minutes");
+    assert!(
+        pruned.pruned.is_empty() && !pruned.changed(),
+        "the stream is younger than 60 minutes"
+    );
     svc.delete_tag(&admin(), &ns("test"), "python:latest")
         .unwrap();
     assert_snapshot!(svc.delete_tag(&admin(), &ns("test"), "python:latest").unwrap_err(), @r#"imagestreamtags.image.openshift.io "python:latest" not found"#);
@@ -296,7 +307,8 @@ fn conflicts_are_retried_up_to_the_bound() {
         Arc::new(StaticRegistry::new()),
         Arc::new(Rbac::new()),
         Arc::new(ManualClock::new(Utc::now())),
-    );
+    )
+    .with_max_attempts(10);
     svc.create(&admin(), ImageStream::new(ns("test"), name("app")).unwrap())
         .unwrap();
     let runs = AtomicUsize::new(0);
@@ -316,6 +328,23 @@ fn conflicts_are_retried_up_to_the_bound() {
         .update(&admin(), &ns("test"), &name("app"), |_| Ok(()))
         .unwrap_err();
     assert_snapshot!(e, @r#"Operation cannot be fulfilled on imagestreams.image.openshift.io "app": the object has been modified; please apply your changes to the latest version and try again"#);
+    // The cause is typed: the budget, then the store's conflict.
+    assert!(
+        matches!(
+            e,
+            ServiceError::Conflict(Conflict::Exhausted {
+                attempts: 10,
+                last: StoreError::Conflict { .. }
+            })
+        ),
+        "{e:?}"
+    );
+    let cause = std::iter::successors(Some(&e as &dyn std::error::Error), |c| c.source())
+        .find_map(|c| c.downcast_ref::<StoreError>());
+    assert!(
+        matches!(cause, Some(StoreError::Conflict { .. })),
+        "source() reaches the store's conflict: {cause:?}"
+    );
 }
 
 #[test]
