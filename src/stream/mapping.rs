@@ -123,6 +123,7 @@ impl ImageStreamMapping {
     /// let mut wire = api::ImageStreamMapping::default();
     /// wire.metadata.namespace = "test".into();
     /// wire.metadata.name = "app".into();
+    /// wire.tag = "latest".into();
     /// wire.image.metadata.name = image.to_string();
     /// let mapping = ImageStreamMapping::for_create(wire.clone(), Some("172.30.1.1:5000"))?;
     /// assert_eq!(mapping.pull_spec().to_string(), format!("172.30.1.1:5000/test/app@{image}"));

@@ -19,6 +19,7 @@ mod names;
 mod ports;
 mod reference_properties;
 mod references;
+mod safety;
 mod schedule;
 mod service;
 mod tag;
