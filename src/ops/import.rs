@@ -323,3 +323,63 @@ pub fn imported_image(
     image.metadata.creation_timestamp = Some(now);
     image
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::reference::{Namespace, StreamName};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()
+    }
+
+    fn external(from: &str) -> SpecTag {
+        SpecTag::new(TagSource::DockerImage(ImageReference::parse(from).unwrap()))
+    }
+
+    fn answer(request: &TagImport, content: &[u8]) -> ImportResult {
+        let d = Digest::of_sha256(content);
+        ImportResult::Imported(Box::new(imported_image(
+            &request.from,
+            &d,
+            "application/vnd.oci.image.manifest.v1+json",
+            Vec::new(),
+            None,
+            Vec::new(),
+            now(),
+        )))
+    }
+
+    #[test]
+    fn an_answer_for_a_spec_that_moved_is_dropped() {
+        let ctx = SpecContext::new(now());
+        let mut is = ImageStream::new(
+            Namespace::parse("ns").unwrap(),
+            StreamName::parse("py").unwrap(),
+        )
+        .unwrap();
+        let t = TagName::parse("3.6").unwrap();
+        is.set_spec_tag(t.clone(), external("docker.io/python:3.6"), &ctx)
+            .unwrap();
+        let plan = plan_import(&is);
+        let results: Vec<_> = plan.iter().map(|r| (r.clone(), answer(r, b"x"))).collect();
+
+        // The user moves the tag before the answer arrives.
+        let mut moved = is.clone();
+        moved
+            .set_spec_tag(t.clone(), external("quay.io/me/python:3.6"), &ctx)
+            .unwrap();
+        let before = moved.clone();
+        let changes = apply_import(&mut moved, &results, &ctx).unwrap();
+        assert!(!changes.changed());
+        assert_eq!(moved, before, "nothing reverted, nothing written");
+
+        // Unmoved, the same answer lands and says which tag moved.
+        let changes = apply_import(&mut is, &results, &ctx).unwrap();
+        assert!(changes.changed());
+        assert_eq!(changes.moved(), std::slice::from_ref(&t));
+        assert_eq!(changes.histories_changed.first(), Some(&t));
+    }
+}

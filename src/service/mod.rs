@@ -41,173 +41,25 @@
 mod error;
 mod imports;
 mod mappings;
+mod retry;
 mod streams;
 mod tags;
 mod views;
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use crate::ports::{
     Attributes, Authorizer, Clock, Decision, ImageStore, MemoryStore, Rbac, Registry, Resource,
     StaticRegistry, StoreError, Stored, StreamStore, Subject, SystemClock, Verb,
 };
-use crate::reference::{Namespace, StreamName, TagName};
-use crate::stream::{
-    Changes, ImageStream, PullDenied, SourceAccess, SpecContext, StreamLookup, TagEvent,
-};
+use crate::reference::{Namespace, StreamName};
+use crate::stream::{Changes, ImageStream, PullDenied, SourceAccess, SpecContext, StreamLookup};
 
 pub use error::{BadRequest, Conflict, ServiceError, TagFailure};
 pub use imports::Imported;
+pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 
-/// How many times a read-modify-write is tried by default on version
-/// conflicts (see [`RetryPolicy`]).
-pub const DEFAULT_MAX_ATTEMPTS: usize = 60;
-
-/// How conflicting writes are retried: up to `max_attempts` writes, the
-/// n-th retry after a random pause in `[0, min(max_delay, base_delay ×
-/// 2ⁿ)]` ("full jitter"), taken through [`Clock::sleep`].
-///
-/// The default (60 attempts, 100 µs doubling up to 5 ms, so at most about
-/// 0.3 s of pauses) lets 8 writers contending on one stream land 500
-/// updates each.
-///
-/// ```
-/// use std::time::Duration;
-/// use imagestream::service::{ImageStreams, RetryPolicy};
-///
-/// let patient = RetryPolicy::default()
-///     .max_attempts(200)
-///     .delays(Duration::from_micros(50), Duration::from_millis(20));
-/// let service = ImageStreams::in_memory().with_retry(patient);
-/// assert_eq!(service.retry_policy().attempts(), 200);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    max_attempts: usize,
-    base_delay: Duration,
-    max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            base_delay: Duration::from_micros(100),
-            max_delay: Duration::from_millis(5),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// At most `attempts` writes (at least 1).
-    #[must_use]
-    pub fn max_attempts(mut self, attempts: usize) -> Self {
-        self.max_attempts = attempts.max(1);
-        self
-    }
-
-    /// The first retry's pause bound and the cap (`max` is raised to
-    /// `base` if lower). Zero delays retry at once.
-    #[must_use]
-    pub fn delays(mut self, base: Duration, max: Duration) -> Self {
-        self.base_delay = base;
-        self.max_delay = max.max(base);
-        self
-    }
-
-    /// The attempt budget.
-    #[must_use]
-    pub fn attempts(&self) -> usize {
-        self.max_attempts
-    }
-
-    /// The pause before retry `n` (1-based), drawn from `jitter`.
-    fn pause(&self, n: usize, jitter: &mut Jitter) -> Duration {
-        let shift = u32::try_from(n.saturating_sub(1))
-            .unwrap_or(u32::MAX)
-            .min(20);
-        let bound = self
-            .base_delay
-            .saturating_mul(1 << shift)
-            .min(self.max_delay);
-        let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
-        Duration::from_nanos(jitter.next() % nanos.saturating_add(1))
-    }
-}
-
-/// A xorshift64 generator seeded per write from the standard library's
-/// per-process random hasher keys: jitter without a `rand` dependency.
-struct Jitter(u64);
-
-impl Jitter {
-    fn new() -> Self {
-        Self(RandomState::new().hash_one(0x5eed_u64) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-}
-
-/// What a write expects of the stream when it reads it again after losing
-/// a race (as a ref edit carries its expected previous value): the retry
-/// is made only while the expectation holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Expect {
-    /// Retry over whatever the winner wrote.
-    Anything,
-    /// Retry only while `tag`'s current entry has this pull spec and image
-    /// (generation and time aside); `None`: the tag had no entry, and any
-    /// state is retried over.
-    TagAt {
-        tag: TagName,
-        current: Option<(String, String)>,
-    },
-}
-
-impl Expect {
-    /// `tag` must stay where `stream` has it now.
-    pub(crate) fn tag_unmoved(stream: &ImageStream, tag: &TagName) -> Self {
-        Self::TagAt {
-            tag: tag.clone(),
-            current: stream
-                .latest_tagged_image(tag.as_str())
-                .map(|e| (e.pull_spec().as_str().to_owned(), e.image_str().to_owned())),
-        }
-    }
-
-    /// `Err` (the conflict to return) when `stream`, read again after
-    /// `last`, no longer meets the expectation.
-    fn check(&self, stream: &ImageStream, last: StoreError) -> Result<StoreError, Conflict> {
-        match self {
-            Self::TagAt {
-                tag,
-                current: Some((pull_spec, image)),
-            } => {
-                let now = stream.latest_tagged_image(tag.as_str());
-                if now.is_some_and(|e: &TagEvent| {
-                    e.pull_spec().as_str() == pull_spec && e.image_str() == image
-                }) {
-                    Ok(last)
-                } else {
-                    Err(Conflict::Moved {
-                        tag: tag.clone(),
-                        last,
-                    })
-                }
-            }
-            _ => Ok(last),
-        }
-    }
-}
+use retry::{Expect, Jitter};
 
 /// Reads other streams from the store, for spec tags that reference them.
 /// A store failure other than "not found" is kept, and the operation
@@ -437,7 +289,7 @@ where
             }
             match self.store.update(value, resource_version) {
                 Ok(stored) => return Ok((out, changes, Some(stored))),
-                Err(last @ StoreError::Conflict { .. }) if attempt >= self.retry.max_attempts => {
+                Err(last @ StoreError::Conflict { .. }) if attempt >= self.retry.attempts() => {
                     return Err(Conflict::Exhausted {
                         attempts: attempt,
                         last,
