@@ -175,7 +175,8 @@ pub fn most_accurate_pull_spec(from: &ImageReference, digest: &Digest) -> ImageR
 /// - the spec change goes through the update strategy (generation bump,
 ///   followers).
 ///
-/// The outcome's [`changed`](Changes::changed) says whether the stream
+/// The outcome's [`messages`](Changes::messages) hold each newly recorded
+/// failure as `<tag>: <message>`; its [`changed`](Changes::changed) says whether the stream
 /// must be written: not when it was imported before and nothing changed
 /// (a scheduled re-import of an unchanged image writes nothing), nor when
 /// every answer was dropped. When it must, the repository-check annotation
@@ -206,6 +207,7 @@ pub fn apply_import(
         .map(|(t, s)| (t.clone(), s.clone()))
         .collect();
     let mut histories_changed = Vec::new();
+    let mut messages = Vec::new();
     for (request, result) in results {
         let tag = &request.tag;
         match result {
@@ -230,6 +232,7 @@ pub fn apply_import(
                         && c.message == condition.message
                 });
                 if !known {
+                    messages.push(format!("{tag}: {}", condition.message));
                     history.conditions = vec![condition];
                     let reset = match spec.remove(tag) {
                         Some(s) => s.with_generation(Some(0)),
@@ -297,6 +300,7 @@ pub fn apply_import(
     let mut changes = before.changes(stream, true);
     changes.generation_bumped = bumped;
     changes.histories_changed = histories_changed;
+    changes.messages = messages;
     Ok(changes)
 }
 

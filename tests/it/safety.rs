@@ -8,8 +8,9 @@ use imagestream::api;
 use imagestream::chrono::{TimeZone, Utc};
 use imagestream::ops::tag::{FlagError, TagCommand, TagError};
 use imagestream::ports::{
-    ImageStore, ImportRequest, ImportedImage, ManualClock, MemoryStore, Rbac, Registry,
-    RegistryError, Resource, StaticRegistry, StoreChange, StoreError, StreamStore, Subject, Verb,
+    ImageStore, ImportRequest, ImportedImage, ManualClock, MemoryStore, Page, Rbac, Registry,
+    RegistryError, Resource, StaticRegistry, StoreChange, StoreError, Stored, StreamStore, Subject,
+    Verb,
 };
 use imagestream::reference::{
     Digest, ImageReference, Namespace, ReferenceError, StreamName, TagName,
@@ -526,4 +527,72 @@ fn causes_are_typed_and_reachable_through_source() {
         ServiceError::Tag(TagError::Invalid(FlagError::AliasAndDelete))
     ));
     assert_snapshot!(failure, @"--alias and --delete may not be both specified");
+}
+
+/// A store whose namespace `down` is unreachable.
+struct PartlyDown(MemoryStore);
+
+impl StreamStore for PartlyDown {
+    fn get(&self, n: &Namespace, s: &StreamName) -> Result<Stored<ImageStream>, StoreError> {
+        if n.as_str() == "down" {
+            return Err(StoreError::Unavailable("etcd is down".into()));
+        }
+        self.0.get(n, s)
+    }
+    fn list(
+        &self,
+        n: &Namespace,
+        l: Option<usize>,
+        t: Option<&str>,
+    ) -> Result<Page<Stored<ImageStream>>, StoreError> {
+        self.0.list(n, l, t)
+    }
+    fn create(&self, s: ImageStream) -> Result<Stored<ImageStream>, StoreError> {
+        self.0.create(s)
+    }
+    fn update(&self, s: ImageStream, v: u64) -> Result<Stored<ImageStream>, StoreError> {
+        self.0.update(s, v)
+    }
+    fn delete(&self, n: &Namespace, s: &StreamName, u: Option<&str>) -> Result<(), StoreError> {
+        self.0.delete(n, s, u)
+    }
+    fn changes_since(&self, r: u64) -> Result<Vec<StoreChange>, StoreError> {
+        self.0.changes_since(r)
+    }
+}
+
+impl ImageStore for PartlyDown {
+    fn get_image(&self, d: &Digest) -> Result<api::Image, StoreError> {
+        self.0.get_image(d)
+    }
+    fn create_image_if_absent(&self, i: api::Image) -> Result<bool, StoreError> {
+        self.0.create_image_if_absent(i)
+    }
+    fn list_images(&self) -> Result<Vec<api::Image>, StoreError> {
+        self.0.list_images()
+    }
+}
+
+#[test]
+fn a_store_outage_is_not_reported_as_not_found() {
+    let svc = on(
+        Arc::new(PartlyDown(MemoryStore::new())),
+        Arc::new(StaticRegistry::new()),
+    );
+    svc.create(&admin(), ImageStream::new(ns("test"), name("app")).unwrap())
+        .unwrap();
+    let from = SpecTag::new(TagSource::ImageStreamTag {
+        namespace: Some(ns("down")),
+        stream: Some(name("base")),
+        tag: tag("latest"),
+    });
+    let err = svc
+        .set_spec_tag(&admin(), &ns("test"), &name("app"), &tag("base"), &from)
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::Store(StoreError::Unavailable(_))),
+        "{err:?}"
+    );
+    let is = svc.get(&admin(), &ns("test"), &name("app")).unwrap().value;
+    assert!(is.spec_tag("base").is_none(), "nothing written");
 }
