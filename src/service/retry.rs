@@ -16,7 +16,7 @@ pub const DEFAULT_MAX_ATTEMPTS: usize = 60;
 
 /// How conflicting writes are retried: up to `max_attempts` writes, the
 /// n-th retry after a random pause in `[0, min(max_delay, base_delay ×
-/// 2ⁿ)]` ("full jitter"), taken through [`Clock::sleep`].
+/// 2ⁿ)]` ("full jitter"), taken through [`Clock::sleep`](crate::ports::Clock::sleep).
 ///
 /// The default (60 attempts, 100 µs doubling up to 5 ms, so at most about
 /// 0.3 s of pauses) lets 8 writers contending on one stream land 500
