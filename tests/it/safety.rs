@@ -326,74 +326,146 @@ fn an_import_racing_a_spec_change_does_not_revert_it() {
 
 // --- point 10: retries land; an exhausted budget leaves nothing ---------
 
-#[test]
-fn eight_writers_on_one_stream_all_land_in_order() {
+/// 8 writers × 500 updates of one stream: every call lands, each exactly
+/// once (each write bumps the generation by one, so the generations a
+/// writer gets back are its writes' places in version order). The
+/// stream carries 50 other tags, so each read-modify-write takes a while.
+fn eight_writers(svc: &Arc<ImageStreams<MemoryStore, StaticRegistry, Rbac, ManualClock>>) {
     const THREADS: usize = 8;
     const UPDATES: usize = 500;
-    let svc = Arc::new(ImageStreams::new(
-        Arc::new(MemoryStore::with_log_capacity(10_000)),
-        Arc::new(StaticRegistry::new()),
-        Arc::new(Rbac::new()),
-        clock(),
-    ));
     svc.create(
         &admin(),
         ImageStream::new(ns("test"), name("busy")).unwrap(),
     )
     .unwrap();
-    let start = svc.store().revision();
+    let ((), stored) = svc
+        .update(&admin(), &ns("test"), &name("busy"), |is| {
+            let mut spec: std::collections::BTreeMap<_, _> = is
+                .spec_tags()
+                .map(|(t, s)| (t.clone(), s.clone()))
+                .collect();
+            for n in 0..50 {
+                let (t, s) = external(&format!("other{n}"), &format!("docker.io/other:{n}"));
+                spec.insert(t, s);
+            }
+            is.update_spec(spec, &SpecContext::new(Utc::now()))?;
+            Ok(())
+        })
+        .unwrap();
+    let first = stored.value.generation();
     let threads: Vec<_> = (0..THREADS)
         .map(|t| {
-            let svc = Arc::clone(&svc);
+            let svc = Arc::clone(svc);
             std::thread::spawn(move || {
+                let mut generations = Vec::with_capacity(UPDATES);
                 for i in 0..UPDATES {
                     let (tg, spec) = external(&format!("t{t}"), &format!("docker.io/app:{i}"));
-                    svc.set_spec_tag(&admin(), &ns("test"), &name("busy"), &tg, &spec)
-                        .map_err(|e| format!("thread {t} update {i}: {e}"))?;
+                    let changes = svc
+                        .set_spec_tag(&admin(), &ns("test"), &name("busy"), &tg, &spec)
+                        .map_err(|e| format!("writer {t} update {i}: {e}"))?;
+                    generations.push(changes.generation);
                 }
-                Ok::<(), String>(())
+                Ok::<_, String>(generations)
             })
         })
         .collect();
+    let mut all = Vec::new();
     for t in threads {
-        t.join().unwrap().unwrap();
+        let generations = t.join().unwrap().unwrap();
+        assert!(
+            generations.windows(2).all(|w| w[0] < w[1]),
+            "a writer's updates land in its order"
+        );
+        all.extend(generations);
     }
-    let changes = svc.store().changes_since(start).unwrap();
-    assert_eq!(
-        changes.len(),
-        THREADS * UPDATES,
-        "every update is one version"
+    all.sort_unstable();
+    let expected: Vec<i64> = (1..=i64::try_from(THREADS * UPDATES).unwrap())
+        .map(|n| first + n)
+        .collect();
+    assert_eq!(all, expected, "every update landed exactly once");
+    let is = svc.get(&admin(), &ns("test"), &name("busy")).unwrap().value;
+    for t in 0..THREADS {
+        let source = is.spec_tag(&format!("t{t}")).and_then(SpecTag::source);
+        assert_eq!(
+            source.map(TagSource::name),
+            Some(format!("docker.io/app:{}", UPDATES - 1))
+        );
+    }
+}
+
+#[test]
+fn eight_writers_on_one_stream_all_land_in_order() {
+    eight_writers(&Arc::new(ImageStreams::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(StaticRegistry::new()),
+        Arc::new(Rbac::new()),
+        clock(),
+    )));
+}
+
+/// A clock that records the pauses asked of it instead of sleeping.
+struct Recording {
+    now: imagestream::chrono::DateTime<Utc>,
+    pauses: std::sync::Mutex<Vec<std::time::Duration>>,
+}
+
+impl imagestream::ports::Clock for Recording {
+    fn now(&self) -> imagestream::chrono::DateTime<Utc> {
+        self.now
+    }
+    fn sleep(&self, pause: std::time::Duration) {
+        self.pauses.lock().unwrap().push(pause);
+    }
+}
+
+#[test]
+fn the_default_budget_outlasts_thirty_lost_races_with_growing_pauses() {
+    let left = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let losses = left.clone();
+    let store = Arc::new(Hooked::new(Box::new(move |_, s, v| {
+        losses
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .ok()
+            .map(|_| StoreError::Conflict {
+                resource: "imagestreams",
+                name: s.name().to_string(),
+                expected: v,
+                actual: v + 1,
+            })
+    })));
+    let clock = Arc::new(Recording {
+        now: Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap(),
+        pauses: std::sync::Mutex::new(Vec::new()),
+    });
+    let svc = ImageStreams::new(
+        store,
+        Arc::new(StaticRegistry::new()),
+        Arc::new(Rbac::new()),
+        clock.clone(),
     );
-    // In version order, each writer's values appear 0, 1, 2, … 499.
-    let mut seen = [None::<usize>; THREADS];
-    let mut last_version = start;
-    for change in &changes {
-        let StoreChange::Updated(s) = change else {
-            panic!("{change:?}");
-        };
-        assert!(s.resource_version > last_version);
-        last_version = s.resource_version;
-        for (t, slot) in seen.iter_mut().enumerate() {
-            let Some(spec) = s.value.spec_tag(&format!("t{t}")) else {
-                continue;
-            };
-            let value: usize = spec
-                .source()
-                .unwrap()
-                .name()
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
-            assert!(
-                slot.is_none_or(|prev| value == prev || value == prev + 1),
-                "writer {t} went from {slot:?} to {value}"
-            );
-            *slot = Some(value);
-        }
+    svc.create(&admin(), ImageStream::new(ns("test"), name("app")).unwrap())
+        .unwrap();
+    left.store(30, Ordering::SeqCst);
+    let (t, spec) = external("t", "docker.io/app:1");
+    svc.set_spec_tag(&admin(), &ns("test"), &name("app"), &t, &spec)
+        .unwrap();
+    let pauses = clock.pauses.lock().unwrap().clone();
+    assert_eq!(pauses.len(), 30, "one pause before each retry");
+    for (n, pause) in pauses.iter().enumerate() {
+        let bound = std::time::Duration::from_micros(100)
+            .saturating_mul(1 << n.min(20))
+            .min(std::time::Duration::from_millis(5));
+        assert!(*pause <= bound, "retry {}: {pause:?} > {bound:?}", n + 1);
     }
-    assert_eq!(seen, [Some(UPDATES - 1); THREADS]);
+    // The first five are bounded by 0.1 + 0.2 + 0.4 + 0.8 + 1.6 ms; ten
+    // draws up to 5 ms each sum below that with probability ~1e-9.
+    let early: std::time::Duration = pauses[..5].iter().sum();
+    let late: std::time::Duration = pauses[20..].iter().sum();
+    assert!(early <= std::time::Duration::from_micros(3100), "{early:?}");
+    assert!(
+        late > std::time::Duration::from_micros(3100),
+        "pauses grow: {late:?}"
+    );
 }
 
 fn always_conflicting() -> Hooked {
