@@ -132,3 +132,79 @@ impl Currents {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::reference::{ImageReference, Namespace, StreamName};
+    use crate::stream::{SpecContext, SpecTag, TagEvent, TagSource};
+
+    fn tag(s: &str) -> TagName {
+        TagName::parse(s).unwrap()
+    }
+
+    fn push(content: &[u8]) -> TagEvent {
+        let d = Digest::of_sha256(content);
+        let spec = ImageReference::parse(&format!("172.30.1.1:5000/test/app@{d}")).unwrap();
+        TagEvent::new(
+            spec,
+            Some(d),
+            1,
+            Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
+        )
+    }
+
+    #[test]
+    fn followers_move_with_their_target_and_repeats_change_nothing() {
+        let mut is = ImageStream::new(
+            Namespace::parse("test").unwrap(),
+            StreamName::parse("app").unwrap(),
+        )
+        .unwrap();
+        let ctx = SpecContext::new(Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap());
+        let alias = SpecTag::new(TagSource::ImageStreamTag {
+            namespace: None,
+            stream: None,
+            tag: tag("latest"),
+        });
+        is.set_spec_tag(tag("stable"), alias, &ctx).unwrap();
+        let changes = is.add_tag_event(&tag("latest"), push(b"a"));
+        assert!(changes.changed());
+        assert_eq!(changes.moved(), [tag("latest"), tag("stable")]);
+        assert_eq!(changes.histories_changed, [tag("latest"), tag("stable")]);
+        let again = is.add_tag_event(&tag("latest"), push(b"a"));
+        assert_eq!(
+            again,
+            Changes {
+                generation: is.generation(),
+                ..Changes::default()
+            }
+        );
+        // Deleting a tag with a current image moves it (to nothing).
+        let deleted = is.delete_tag("stable").unwrap();
+        assert_eq!(deleted.moved(), [tag("stable")]);
+        assert!(deleted.generation_bumped);
+    }
+
+    #[test]
+    fn merge_keeps_order_and_unions() {
+        let mut a = Changes {
+            histories_changed: vec![tag("b")],
+            moved: vec![tag("b")],
+            changed: true,
+            ..Changes::default()
+        };
+        a.merge(Changes {
+            generation: 3,
+            histories_changed: vec![tag("a"), tag("b")],
+            moved: vec![tag("a")],
+            ..Changes::default()
+        });
+        assert_eq!(a.generation, 3);
+        assert_eq!(a.histories_changed, [tag("b"), tag("a")]);
+        assert_eq!(a.moved, [tag("a"), tag("b")]);
+        assert!(a.changed());
+    }
+}
