@@ -195,11 +195,14 @@ pub fn apply_import(
         .iter()
         .filter(|(request, _)| stream.spec_tag(request.tag.as_str()) == Some(&request.planned_for))
         .collect();
-    let original = stream.clone();
-    let before = Currents::of(stream);
+    let unchanged = |stream: &ImageStream| Changes {
+        generation: stream.generation(),
+        ..Changes::default()
+    };
     if results.is_empty() {
-        return Ok(before.changes(stream, false));
+        return Ok(unchanged(stream));
     }
+    let original = stream.clone();
     let now = ctx.now;
     let next_generation = stream.generation() + 1;
     let mut spec: BTreeMap<TagName, SpecTag> = stream
@@ -272,8 +275,7 @@ pub fn apply_import(
                 spec.insert(tag.clone(), next);
                 if changed {
                     let event = TagEvent::new(pull_spec, Some(digest), next_generation, now);
-                    let added = stream.add_tag_event(tag, event);
-                    histories_changed.extend(added.histories_changed);
+                    histories_changed.extend(stream.add_event_tracked(tag, event));
                 }
                 stream.history_or_default(tag).conditions.clear();
             }
@@ -291,13 +293,13 @@ pub fn apply_import(
         .get(REPOSITORY_CHECK_ANNOTATION)
         .is_some_and(|v| !v.is_empty());
     if checked && *stream == original {
-        return Ok(before.changes(stream, false));
+        return Ok(unchanged(stream));
     }
     stream.set_annotation(
         REPOSITORY_CHECK_ANNOTATION,
         now.to_rfc3339_opts(SecondsFormat::Secs, true),
     );
-    let mut changes = before.changes(stream, true);
+    let mut changes = Currents::of(&original).changes(stream, true);
     changes.generation_bumped = bumped;
     changes.histories_changed = histories_changed;
     changes.messages = messages;

@@ -111,6 +111,47 @@ impl Currents {
         )
     }
 
+    /// The current entries of `tags` only (for an operation that can touch
+    /// no other tag).
+    pub(crate) fn of_tags(stream: &ImageStream, tags: &[TagName]) -> Self {
+        Self(
+            tags.iter()
+                .filter_map(|t| {
+                    stream
+                        .histories
+                        .get(t.as_str())
+                        .and_then(|h| h.current())
+                        .map(|e| {
+                            (
+                                t.clone(),
+                                (e.pull_spec().as_str().to_owned(), e.image_str().to_owned()),
+                            )
+                        })
+                })
+                .collect(),
+        )
+    }
+
+    /// Which of `tags` have another current entry in `stream` than in this
+    /// snapshot, sorted by name.
+    pub(crate) fn moved_among(&self, stream: &ImageStream, tags: &[TagName]) -> Vec<TagName> {
+        let mut moved: Vec<TagName> = tags
+            .iter()
+            .filter(|t| {
+                let now = stream
+                    .histories
+                    .get(t.as_str())
+                    .and_then(|h| h.current())
+                    .map(|e| (e.pull_spec().as_str(), e.image_str()));
+                now != self.0.get(*t).map(|(p, i)| (p.as_str(), i.as_str()))
+            })
+            .cloned()
+            .collect();
+        moved.sort();
+        moved.dedup();
+        moved
+    }
+
     /// The outcome for `stream` after the operation: tags whose current
     /// entry differs from this snapshot, and whether anything differs
     /// from `before` at all.

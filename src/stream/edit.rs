@@ -170,19 +170,44 @@ impl ImageStream {
     /// [`add_event`](Self::add_event), saying what changed: the tags whose
     /// history changed (`tag`, then its followers) and the tags whose
     /// current image moved.
+    ///
+    /// Costs what [`add_event`](Self::add_event) costs plus the tag's
+    /// followers, whatever the size of the stream.
     pub fn add_tag_event(&mut self, tag: &TagName, event: TagEvent) -> Changes {
-        let before = Currents::of(self);
-        if !self.add_to_history(tag, event).changed() {
-            return Changes {
-                generation: self.generation(),
-                ..Changes::default()
-            };
+        // Only `tag` and the tags that follow it, transitively, can move.
+        let mut affected = vec![tag.clone()];
+        let mut seen = std::collections::BTreeSet::from([tag.clone()]);
+        let mut next = 0;
+        while let Some(t) = affected.get(next).cloned() {
+            next += 1;
+            for f in self.followers(t.as_str()) {
+                if seen.insert(f.clone()) {
+                    affected.push(f.clone());
+                }
+            }
         }
-        let mut histories_changed = vec![tag.clone()];
-        histories_changed.extend(self.propagate(tag));
-        let mut changes = before.changes(self, true);
-        changes.histories_changed = histories_changed;
-        changes
+        let before = Currents::of_tags(self, &affected);
+        let histories_changed = self.add_event_tracked(tag, event);
+        Changes {
+            generation: self.generation(),
+            moved: before.moved_among(self, &histories_changed),
+            changed: !histories_changed.is_empty(),
+            histories_changed,
+            ..Changes::default()
+        }
+    }
+
+    /// [`add_event`](Self::add_event), returning the tags whose history
+    /// changed (`tag` first, then its followers; empty when nothing did),
+    /// in O(1) plus the followers: for callers that add many events and
+    /// diff the current entries once.
+    pub(crate) fn add_event_tracked(&mut self, tag: &TagName, event: TagEvent) -> Vec<TagName> {
+        if !self.add_to_history(tag, event).changed() {
+            return Vec::new();
+        }
+        let mut changed = vec![tag.clone()];
+        changed.extend(self.propagate(tag));
+        changed
     }
 
     /// Deletes a tag (`oc tag -d`, §11.4): its spec and its whole history go;
