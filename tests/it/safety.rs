@@ -668,3 +668,134 @@ fn a_store_outage_is_not_reported_as_not_found() {
     let is = svc.get(&admin(), &ns("test"), &name("app")).unwrap().value;
     assert!(is.spec_tag("base").is_none(), "nothing written");
 }
+
+/// One service operation on the stream named by its argument.
+type Op<'a> = Box<dyn Fn(&str) -> Result<(), ServiceError> + 'a>;
+
+/// The class behind point 7: every operation refuses a subject without
+/// rights the same way whether its stream exists or not.
+#[test]
+#[allow(clippy::too_many_lines)] // one table row per service operation
+fn every_refusal_is_the_same_whether_the_stream_exists_or_not() {
+    let svc = service();
+    svc.create(
+        &admin(),
+        ImageStream::new(ns("test"), name("there")).unwrap(),
+    )
+    .unwrap();
+    let nobody = Subject::user("nobody");
+    let d = Digest::of_sha256(b"x");
+    let svc = &svc;
+    let nobody = &nobody;
+    let ops: Vec<(&str, Op<'_>)> = vec![
+        (
+            "get",
+            Box::new(|s| svc.get(nobody, &ns("test"), &name(s)).map(drop)),
+        ),
+        (
+            "delete",
+            Box::new(|s| svc.delete(nobody, &ns("test"), &name(s), None)),
+        ),
+        (
+            "update",
+            Box::new(|s| {
+                svc.update(nobody, &ns("test"), &name(s), |_| Ok(()))
+                    .map(drop)
+            }),
+        ),
+        (
+            "set_spec_tag",
+            Box::new(|s| {
+                let (t, spec) = external("t", "docker.io/app:1");
+                svc.set_spec_tag(nobody, &ns("test"), &name(s), &t, &spec)
+                    .map(drop)
+            }),
+        ),
+        (
+            "rollback",
+            Box::new(|s| {
+                svc.rollback(
+                    nobody,
+                    &ns("test"),
+                    &name(s),
+                    &tag("t"),
+                    &imagestream::stream::RollbackTarget::Revision(1),
+                )
+                .map(drop)
+            }),
+        ),
+        (
+            "delete_tag",
+            Box::new(|s| {
+                svc.delete_tag(nobody, &ns("test"), &format!("{s}:t"))
+                    .map(drop)
+            }),
+        ),
+        (
+            "prune",
+            Box::new(|s| {
+                svc.prune(
+                    nobody,
+                    &ns("test"),
+                    &name(s),
+                    &PruneOptions::default(),
+                    |_| false,
+                    |_| false,
+                )
+                .map(drop)
+            }),
+        ),
+        (
+            "import",
+            Box::new(|s| svc.import(nobody, &ns("test"), &name(s)).map(drop)),
+        ),
+        (
+            "import_scheduled",
+            Box::new(|s| {
+                svc.import_scheduled(nobody, &ns("test"), &name(s))
+                    .map(drop)
+            }),
+        ),
+        (
+            "image_stream_tag",
+            Box::new(|s| {
+                svc.image_stream_tag(nobody, &ns("test"), &format!("{s}:t"))
+                    .map(drop)
+            }),
+        ),
+        (
+            "image_stream_image",
+            Box::new(|s| {
+                svc.image_stream_image(nobody, &ns("test"), &format!("{s}@{d}"))
+                    .map(drop)
+            }),
+        ),
+        (
+            "create_mapping",
+            Box::new(|s| svc.create_mapping(nobody, mapping(s, b"x").0).map(drop)),
+        ),
+        (
+            "tag",
+            Box::new(|s| {
+                svc.tag(
+                    nobody,
+                    &ns("test"),
+                    &TagCommand::new(["docker.io/app:1", &format!("{s}:t")]),
+                )
+                .map(drop)
+                .map_err(|f| f.error)
+            }),
+        ),
+    ];
+    for (op, run) in &ops {
+        let refuse = |s: &str| {
+            let err = run(s).unwrap_err();
+            assert!(
+                matches!(err, ServiceError::Forbidden(_)),
+                "{op} on {s}: {err}"
+            );
+            err.to_string().replace(s, "<name>")
+        };
+        assert_eq!(refuse("missing"), refuse("there"), "{op}");
+    }
+}
