@@ -8,9 +8,11 @@
 //! with jittered exponential backoff within a [`RetryPolicy`]; an
 //! exhausted budget is [`Conflict::Exhausted`] and nothing is written.
 //! Images (from mappings and imports) are stored only after the stream
-//! write landed, so a refused or failed write leaves none behind. Writes
-//! return a [`Changes`]: which tags' current images moved (for triggers),
-//! the images stored, what was pruned.
+//! write landed, so a refused or failed write leaves none behind. The
+//! domain writes (spec tags, tag deletion, rollback, mappings, imports,
+//! pruning) return a [`Changes`]: which tags' current images moved (for
+//! triggers), the images stored, what was pruned; `create` and `update`
+//! return the stored stream.
 //!
 //! ```
 //! use imagestream::chrono::{TimeZone, Utc};
@@ -25,7 +27,8 @@
 //! let stream = ImageStream::new(ns.clone(), StreamName::parse("app")?)?;
 //! service.create(&admin, stream)?;
 //!
-//! // Push an image into the stream (a read-modify-write, retried on conflict).
+//! // Push an image into the stream (a read-modify-write, retried on
+//! // conflict; a status write, which system:admin may make).
 //! let image = Digest::of_sha256(b"layer");
 //! let pull_spec = ImageReference::parse(&format!("172.30.1.1:5000/test/app@{image}"))?;
 //! let at = Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap();
