@@ -200,6 +200,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             .iter()
             .map(|(t, v)| (t.clone(), v.len()))
             .collect();
+        let currents_before = currents(&model);
+        // What the real operation says moved (`None` when it failed).
+        let mut moved: Option<Vec<TagName>> = None;
         match *op {
             Op::Add {
                 tag,
@@ -209,7 +212,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             } => {
                 let spec = pull_spec(image, via);
                 let d = Digest::parse(&digest(image)).unwrap();
-                real.add_event(
+                let changes = real.add_tag_event(
                     &TagName::parse(TAGS[tag]).unwrap(),
                     TagEvent::new(
                         ImageReference::parse(&spec).unwrap(),
@@ -218,6 +221,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                         t0(),
                     ),
                 );
+                moved = Some(changes.moved);
                 model.add_and_track(TAGS[tag], (spec, digest(image), generation));
             }
             Op::Alias { tag, target } => {
@@ -231,17 +235,20 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     prop_assert!(got.is_err(), "step {step}: a circle must be refused");
                 } else {
                     prop_assert!(got.is_ok(), "step {step}: {got:?}");
+                    moved = got.ok().map(|c| c.moved);
                     model.set_spec(TAGS[tag], &Spec::Alias(TAGS[target].to_owned()));
                 }
             }
             Op::External { tag, version } => {
                 let r = ImageReference::parse(&format!("quay.io/x/y:{version}")).unwrap();
-                real.set_spec_tag(
-                    TagName::parse(TAGS[tag]).unwrap(),
-                    SpecTag::new(TagSource::DockerImage(r)),
-                    &ctx,
-                )
-                .unwrap();
+                let changes = real
+                    .set_spec_tag(
+                        TagName::parse(TAGS[tag]).unwrap(),
+                        SpecTag::new(TagSource::DockerImage(r)),
+                        &ctx,
+                    )
+                    .unwrap();
+                moved = Some(changes.moved);
                 model.set_spec(TAGS[tag], &Spec::External(format!("quay.io/x/y:{version}")));
             }
             Op::Rollback { tag, revision } => {
@@ -259,6 +266,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     None => prop_assert!(got.is_err(), "step {step}: {got:?}"),
                     Some(target) => {
                         prop_assert!(got.is_ok(), "step {step}: {got:?}");
+                        moved = got.ok().map(|c| c.moved);
                         model.set_spec(TAGS[tag], &Spec::Pin(target.1.clone()));
                         // rollback then resolve returns the target image
                         let current = real.latest_tagged_image(TAGS[tag]).unwrap();
@@ -275,14 +283,16 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 }
                 let existed = had_spec | model.tags.remove(TAGS[tag]).is_some();
                 prop_assert_eq!(got.is_ok(), existed, "step {}", step);
+                moved = got.ok().map(|c| c.moved);
             }
             Op::Prune { keep } => {
-                real.prune(
+                let changes = real.prune(
                     &PruneOptions::default().keep_tag_revisions(keep),
                     later,
                     |_| false,
                     |_| false,
                 );
+                moved = Some(changes.moved);
                 for v in model.tags.values_mut() {
                     v.truncate(keep);
                 }
@@ -308,6 +318,20 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             })
             .collect();
         prop_assert_eq!(&got, &model.tags, "step {} {:?}", step, op);
+        // The outcome names exactly the tags whose current entry moved.
+        if let Some(moved) = moved {
+            let after = currents(&model);
+            let expected: Vec<String> = after
+                .keys()
+                .chain(currents_before.keys())
+                .filter(|t| after.get(*t) != currents_before.get(*t))
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let moved: Vec<String> = moved.iter().map(ToString::to_string).collect();
+            prop_assert_eq!(moved, expected, "step {} {:?}", step, op);
+        }
         // A history never loses entries except by delete or prune.
         if !matches!(op, Op::Delete { .. } | Op::Prune { .. }) {
             for (t, n) in &lens_before {
@@ -348,4 +372,13 @@ proptest! {
     fn stream_matches_the_naive_model(ops in prop::collection::vec(op(), 1..40)) {
         run(&ops)?;
     }
+}
+
+/// Each tag's current entry in the model (pull spec and image).
+fn currents(model: &Model) -> BTreeMap<String, (String, String)> {
+    model
+        .tags
+        .iter()
+        .filter_map(|(t, v)| v.first().map(|e| (t.clone(), (e.0.clone(), e.1.clone()))))
+        .collect()
 }
