@@ -354,19 +354,15 @@ impl ImageStream {
         Some(removed)
     }
 
+    /// The first of `tags` that lies on a circle of tracking tags. All
+    /// chains are resolved once ([`ImageStream::tracking`]), so checking a
+    /// whole spec is O(n log n), not a walk per tag.
     fn check_cycles(&self, tags: &[TagName]) -> Result<(), CircularReference> {
-        for t in tags {
-            if let Some(target) = self
-                .spec_tags
-                .get(t.as_str())
-                .and_then(|s| s.source())
-                .and_then(|s| self.tracked_tag(s))
-                && let Some(c) = self.would_cycle(t, target)
-            {
-                return Err(c);
-            }
+        let tracking = self.tracking();
+        match tags.iter().find_map(|t| tracking.circle(t.as_str())) {
+            Some(c) => Err(c),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The events `tagsChanged` writes for `tags` (§9.3 steps 4-8).

@@ -68,49 +68,145 @@ impl ImageStream {
         matches!(source, TagSource::ImageStreamTag { .. }) && self.tracked_tag(source).is_none()
     }
 
+    /// One hop of a tracking chain from `tag`: where its spec tag leads.
+    fn step(&self, tag: &str) -> Step<'_> {
+        let Some((key, spec)) = self.spec_tags.get_key_value(tag) else {
+            return Step::Missing;
+        };
+        match spec.source() {
+            Some(src) if self.points_elsewhere(src) => Step::Elsewhere,
+            Some(src) => match self.tracked_tag(src) {
+                Some(next) => Step::Track(next),
+                None => Step::Root(key, spec),
+            },
+            None => Step::Root(key, spec),
+        }
+    }
+
     /// `oc`'s `FollowTagReference` (§7.3): follows same-stream tag references
     /// from `tag` to the tag that holds a real source.
+    ///
+    /// One walk costs O(k log k) for a chain of k tags. To follow every
+    /// tag of a stream, use [`tracking`](Self::tracking), which resolves all
+    /// chains in one pass.
     ///
     /// # Errors
     ///
     /// `reference tag is circular`, `reference tag is not found` (no spec
     /// tag on the chain), `reference tag points to another imagestream`.
     pub fn follow_tag_reference(&self, tag: &str) -> Result<Followed<'_>, FollowError> {
-        // Chains are short: a vector beats a set.
-        let mut seen: Vec<&str> = Vec::new();
-        let mut current = self.spec_tags.get_key_value(tag).map(|(k, _)| k);
-        let mut name: &str = tag;
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut name = tag;
         let mut multiple = false;
         loop {
-            if seen.contains(&name) {
+            if !seen.insert(name) {
                 return Err(FollowError::Circular);
             }
-            seen.push(name);
-            let Some((key, spec)) = current.and_then(|k| self.spec_tags.get_key_value(k)) else {
-                return Err(FollowError::NotFound);
-            };
-            let next = match spec.source() {
-                Some(src) if self.points_elsewhere(src) => return Err(FollowError::OtherStream),
-                Some(src) => self.tracked_tag(src),
-                None => None,
-            };
-            match next {
-                None => {
+            match self.step(name) {
+                Step::Missing => return Err(FollowError::NotFound),
+                Step::Elsewhere => return Err(FollowError::OtherStream),
+                Step::Root(tag, spec) => {
                     return Ok(Followed {
-                        tag: key.clone(),
+                        tag: tag.clone(),
                         spec,
                         multiple,
                     });
                 }
-                Some(next) => {
+                Step::Track(next) => {
                     name = next.as_str();
-                    current = self.spec_tags.get_key_value(next.as_str()).map(|(k, _)| k);
-                    if current.is_none() && seen.contains(&name) {
-                        return Err(FollowError::Circular);
-                    }
                     multiple = true;
                 }
             }
+        }
+    }
+
+    /// Resolves every spec tag's tracking chain at once, in O(n log n)
+    /// for n spec tags: each tag is walked once and its result shared by
+    /// every chain through it. [`Tracking::follow`] then answers as
+    /// [`follow_tag_reference`](Self::follow_tag_reference) does.
+    ///
+    /// ```
+    /// use imagestream::stream::{ImageStream, SpecContext, SpecTag, TagSource};
+    ///
+    /// let mut is = ImageStream::new("default".parse()?, "app".parse()?)?;
+    /// let ctx = SpecContext::new(imagestream::chrono::Utc::now());
+    /// let busybox = TagSource::DockerImage("busybox:1".parse()?);
+    /// is.set_spec_tag("a".parse()?, SpecTag::new(busybox), &ctx)?;
+    /// let track_a = TagSource::ImageStreamTag {
+    ///     namespace: None,
+    ///     stream: None,
+    ///     tag: "a".parse()?,
+    /// };
+    /// is.set_spec_tag("b".parse()?, SpecTag::new(track_a), &ctx)?;
+    /// let tracking = is.tracking();
+    /// assert_eq!(tracking.follow("b")?.tag, "a");
+    /// assert!(tracking.follow("b")?.multiple);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn tracking(&self) -> Tracking<'_> {
+        let keys: Vec<&TagName> = self.spec_tags.keys().collect();
+        let index = |name: &str| keys.binary_search_by(|k| k.as_str().cmp(name)).ok();
+        let mut results: Vec<Option<Result<(usize, bool), FollowError>>> = vec![None; keys.len()];
+        let mut on_cycle = vec![false; keys.len()];
+        // Position in the current walk, for tags on it.
+        let mut on_path: Vec<Option<usize>> = vec![None; keys.len()];
+        let mut path: Vec<usize> = Vec::new();
+        for first in 0..keys.len() {
+            if results[first].is_some() {
+                continue;
+            }
+            path.clear();
+            let mut current = first;
+            // The result of the tag the walk ended on; every tag on the
+            // path took at least one hop to it.
+            let end: Result<(usize, bool), FollowError> = loop {
+                if let Some(r) = &results[current] {
+                    break r.clone();
+                }
+                if let Some(at) = on_path[current] {
+                    for &t in &path[at..] {
+                        on_cycle[t] = true;
+                    }
+                    break Err(FollowError::Circular);
+                }
+                on_path[current] = Some(path.len());
+                path.push(current);
+                match self.step(keys[current].as_str()) {
+                    Step::Missing => break Err(FollowError::NotFound),
+                    Step::Elsewhere => {
+                        path.pop();
+                        on_path[current] = None;
+                        results[current] = Some(Err(FollowError::OtherStream));
+                        break Err(FollowError::OtherStream);
+                    }
+                    Step::Root(..) => {
+                        path.pop();
+                        on_path[current] = None;
+                        results[current] = Some(Ok((current, false)));
+                        break Ok((current, false));
+                    }
+                    Step::Track(next) => match index(next.as_str()) {
+                        Some(next) => current = next,
+                        None => break Err(FollowError::NotFound),
+                    },
+                }
+            };
+            let hopped = end.map(|(root, _)| (root, true));
+            for &t in &path {
+                on_path[t] = None;
+                results[t] = Some(hopped.clone());
+            }
+        }
+        Tracking {
+            stream: self,
+            keys,
+            results: results
+                .into_iter()
+                // Every tag was resolved by the loop above.
+                .map(|r| r.unwrap_or(Err(FollowError::NotFound)))
+                .collect(),
+            on_cycle,
         }
     }
 
@@ -136,31 +232,6 @@ impl ImageStream {
     pub(crate) fn with_followers(mut self) -> Self {
         self.rebuild_followers();
         self
-    }
-
-    /// Whether tracking `target` from `tag` would close a circle; returns the
-    /// circle.
-    pub(crate) fn would_cycle(&self, tag: &TagName, target: &TagName) -> Option<CircularReference> {
-        let mut chain = vec![tag.clone(), target.clone()];
-        if target == tag {
-            return Some(CircularReference { chain });
-        }
-        let mut seen = BTreeSet::from([tag.clone()]);
-        let mut current = target.clone();
-        while seen.insert(current.clone()) {
-            let next = self
-                .spec_tags
-                .get(current.as_str())
-                .and_then(|s| s.source())
-                .and_then(|s| self.tracked_tag(s))?
-                .clone();
-            chain.push(next.clone());
-            if next == *tag {
-                return Some(CircularReference { chain });
-            }
-            current = next;
-        }
-        None
     }
 
     /// After `tag`'s current entry changed, gives every follower the same
@@ -196,6 +267,86 @@ impl ImageStream {
             }
         }
         changed
+    }
+}
+
+/// One hop of a tracking chain.
+enum Step<'a> {
+    /// The tag has no spec tag.
+    Missing,
+    /// Its source is a tag of another stream or namespace.
+    Elsewhere,
+    /// Its source is not a tag of this stream: the chain ends here.
+    Root(&'a TagName, &'a SpecTag),
+    /// It tracks this tag of the same stream.
+    Track(&'a TagName),
+}
+
+/// Every spec tag's tracking chain, resolved once (see
+/// [`ImageStream::tracking`]).
+#[derive(Debug, Clone)]
+pub struct Tracking<'a> {
+    stream: &'a ImageStream,
+    /// The spec tags, in name order.
+    keys: Vec<&'a TagName>,
+    /// Per spec tag: the index of its chain's last tag and whether a hop
+    /// was taken, or why the chain broke.
+    results: Vec<Result<(usize, bool), FollowError>>,
+    /// Per spec tag: whether it lies on a circle of tracking tags.
+    on_cycle: Vec<bool>,
+}
+
+impl<'a> Tracking<'a> {
+    fn index(&self, tag: &str) -> Option<usize> {
+        self.keys.binary_search_by(|k| k.as_str().cmp(tag)).ok()
+    }
+
+    /// Where `tag`'s chain ends, as
+    /// [`ImageStream::follow_tag_reference`] answers, in O(log n).
+    ///
+    /// # Errors
+    ///
+    /// As [`ImageStream::follow_tag_reference`].
+    pub fn follow(&self, tag: &str) -> Result<Followed<'a>, FollowError> {
+        let i = self.index(tag).ok_or(FollowError::NotFound)?;
+        let (root, multiple) = self.results[i].clone()?;
+        let tag = self.keys[root];
+        let spec = self
+            .stream
+            .spec_tags
+            .get(tag.as_str())
+            .ok_or(FollowError::NotFound)?;
+        Ok(Followed {
+            tag: tag.clone(),
+            spec,
+            multiple,
+        })
+    }
+
+    /// The circle of tracking tags `tag` lies on, starting and ending with
+    /// `tag`, or `None` when it lies on none.
+    #[must_use]
+    pub fn circle(&self, tag: &str) -> Option<CircularReference> {
+        let i = self.index(tag)?;
+        if !self.on_cycle[i] {
+            return None;
+        }
+        let start = self.keys[i];
+        let mut chain = vec![start.clone()];
+        let mut current = start;
+        // On a circle every hop leads to another tag of the circle, so the
+        // walk returns to `start` within `keys.len()` hops.
+        for _ in 0..self.keys.len() {
+            let Step::Track(next) = self.stream.step(current.as_str()) else {
+                return None;
+            };
+            chain.push(next.clone());
+            if next == start {
+                return Some(CircularReference { chain });
+            }
+            current = next;
+        }
+        None
     }
 }
 
