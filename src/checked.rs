@@ -28,7 +28,11 @@ pub(crate) fn from_nanos(n: i128) -> TimeDelta {
     i64::try_from(secs)
         .ok()
         .and_then(|s| TimeDelta::new(s, u32::try_from(sub).unwrap_or(0)))
-        .unwrap_or(if n < 0 { TimeDelta::MIN } else { TimeDelta::MAX })
+        .unwrap_or(if n < 0 {
+            TimeDelta::MIN
+        } else {
+            TimeDelta::MAX
+        })
 }
 
 /// `generation + 1`, or `None` at `i64::MAX`.

@@ -63,7 +63,11 @@ fn a_gap_without_a_limit_still_returns_each_stream_once() {
         seen.extend(due.import.into_iter().map(|(k, _)| k));
     }
     let distinct: BTreeSet<u32> = seen.iter().copied().collect();
-    assert_eq!(seen.len(), distinct.len(), "once per interval after the gap");
+    assert_eq!(
+        seen.len(),
+        distinct.len(),
+        "once per interval after the gap"
+    );
 }
 
 #[test]
@@ -76,7 +80,10 @@ fn a_zero_or_negative_interval_is_refused() {
         let config = ScheduleConfig::default().interval(interval);
         let err = Scheduler::<u32, u32>::new(config, start()).unwrap_err();
         assert!(matches!(err, ScheduleError::Interval { .. }), "{err:?}");
-        assert!(err.to_string().contains("invalid schedule interval"), "{err}");
+        assert!(
+            err.to_string().contains("invalid schedule interval"),
+            "{err}"
+        );
     }
     // The shortest interval that leaves a nanosecond per bucket works, and
     // a 10 s gap is one round of visits, not ten billion.

@@ -308,8 +308,10 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
         // them.
         let step = checked::nanos(self.step);
         let missed = checked::nanos(now - self.next_visit) / step + 1;
-        self.next_visit =
-            checked::add_time(self.next_visit, checked::from_nanos(missed.saturating_mul(step)));
+        self.next_visit = checked::add_time(
+            self.next_visit,
+            checked::from_nanos(missed.saturating_mul(step)),
+        );
         // Only the last round of visits matters: an earlier visit of a
         // bucket would only move its streams to where the last one does.
         let visits = usize::try_from(missed).unwrap_or(usize::MAX);

@@ -167,7 +167,9 @@ impl ImageStream {
     }
 
     /// Deletes a tag (`oc tag -d`, §11.4): its spec and its whole history go;
-    /// images stay, and tags that tracked it keep their histories.
+    /// images stay, and tags that tracked it keep their histories. When a
+    /// spec tag goes the generation goes up by one, saturating at
+    /// `i64::MAX`.
     ///
     /// # Errors
     ///
@@ -188,7 +190,7 @@ impl ImageStream {
             }
         }
         if spec.is_some() {
-            self.meta.generation += 1;
+            self.bump_generation_saturating();
             self.rebuild_followers();
         }
         Ok(())

@@ -76,8 +76,8 @@ use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 
 pub use edit::{PruneOptions, Pruned, RollbackError, RollbackTarget};
 pub use generation::{
-    AnySource, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext, SpecError,
-    StreamLookup,
+    AnySource, GenerationOverflow, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext,
+    SpecError, StreamLookup,
 };
 pub use history::{AddOutcome, TagEvent, TagHistory};
 pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
