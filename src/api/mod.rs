@@ -45,6 +45,7 @@ mod mapping;
 mod meta;
 mod stream;
 pub(crate) mod time;
+mod value;
 mod views;
 
 pub use image::{
@@ -55,7 +56,11 @@ pub use import::{
     ImageStreamImportStatus, RepositoryImportSpec, RepositoryImportStatus,
 };
 pub use mapping::ImageStreamMapping;
-pub use meta::{API_VERSION, LocalObjectReference, ObjectMeta, ObjectReference, Status};
+pub use meta::{
+    API_VERSION, LocalObjectReference, ManagedFieldsEntry, ObjectMeta, ObjectReference,
+    OwnerReference, Status,
+};
+pub use value::Value;
 pub use stream::{
     ImageLookupPolicy, ImageStream, ImageStreamSpec, ImageStreamStatus, NamedTagEventList,
     TagEvent, TagEventCondition, TagImportPolicy, TagReference, TagReferencePolicy,
