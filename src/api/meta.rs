@@ -146,8 +146,13 @@ pub struct ManagedFieldsEntry {
     /// The format of `fieldsV1` (`FieldsV1`).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub fields_type: String,
-    /// The fields, as a JSON object.
-    #[serde(rename = "fieldsV1", skip_serializing_if = "Option::is_none")]
+    /// The fields, as a JSON object (`Some(Value::Null)` for an explicit
+    /// `null`, `None` when absent).
+    #[serde(
+        rename = "fieldsV1",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub fields_v1: Option<Value>,
     /// The subresource the fields were written through.
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -155,6 +160,12 @@ pub struct ManagedFieldsEntry {
     /// Any other field, as it came.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+/// A present field as `Some`, even when it is `null` (absent is the
+/// field's default, `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl ObjectMeta {

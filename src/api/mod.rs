@@ -60,9 +60,9 @@ pub use meta::{
     API_VERSION, LocalObjectReference, ManagedFieldsEntry, ObjectMeta, ObjectReference,
     OwnerReference, Status,
 };
-pub use value::Value;
 pub use stream::{
     ImageLookupPolicy, ImageStream, ImageStreamSpec, ImageStreamStatus, NamedTagEventList,
     TagEvent, TagEventCondition, TagImportPolicy, TagReference, TagReferencePolicy,
 };
+pub use value::Value;
 pub use views::{ImageStreamImage, ImageStreamTag};
