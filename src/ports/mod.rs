@@ -22,6 +22,6 @@ mod store;
 
 pub use authz::{AllowAll, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use memory::{DEFAULT_LOG_CAPACITY, MemoryStore};
+pub use memory::{DEFAULT_LOG_BYTES, DEFAULT_LOG_CAPACITY, MemoryStore};
 pub use registry::{ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry};
 pub use store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};

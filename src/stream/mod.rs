@@ -172,6 +172,73 @@ impl ImageStream {
         self.meta.uid = uid;
     }
 
+    /// Sets the fields only a server sets, for
+    /// [`StreamStore`](crate::ports::StreamStore) implementations: the uid,
+    /// the resource version, the creation time, and the deletion request
+    /// (`deletionTimestamp`, `deletionGracePeriodSeconds`; `None` clears
+    /// both, as a create does).
+    pub fn set_system_fields(
+        &mut self,
+        uid: String,
+        resource_version: u64,
+        created: Option<chrono::DateTime<chrono::Utc>>,
+        deletion: Option<(Option<chrono::DateTime<chrono::Utc>>, Option<i64>)>,
+    ) {
+        self.meta.uid = uid;
+        self.meta.resource_version = resource_version.to_string();
+        self.meta.creation_timestamp = created;
+        let (at, grace) = deletion.unwrap_or_default();
+        self.meta.deletion_timestamp = at;
+        self.meta.deletion_grace_period_seconds = grace;
+    }
+
+    /// A rough count of the bytes the stream holds, inline and on the
+    /// heap (for memory budgets such as
+    /// [`MemoryStore`](crate::ports::MemoryStore)'s change log): O(tags +
+    /// entries).
+    #[must_use]
+    pub fn approximate_size(&self) -> usize {
+        use std::mem::size_of;
+        let spec: usize = self
+            .spec_tags
+            .iter()
+            .map(|(t, s)| {
+                size_of::<(TagName, SpecTag)>()
+                    + t.as_str().len()
+                    + s.source().map_or(0, |src| src.name().len())
+                    + s.annotations().map_or(0, |a| {
+                        a.iter()
+                            .map(|(k, v)| k.len() + v.len() + 2 * size_of::<String>())
+                            .sum()
+                    })
+            })
+            .sum();
+        let status: usize = self
+            .histories
+            .iter()
+            .map(|(t, h)| {
+                size_of::<(TagName, TagHistory)>()
+                    + t.as_str().len()
+                    + h.iter()
+                        .map(|e| size_of::<TagEvent>() + e.pull_spec().as_str().len())
+                        .sum::<usize>()
+                    + h.conditions
+                        .iter()
+                        .map(|c| {
+                            size_of::<api::TagEventCondition>() + c.message.len() + c.reason.len()
+                        })
+                        .sum::<usize>()
+            })
+            .sum();
+        size_of::<Self>()
+            + self.meta.approximate_size()
+            + spec
+            + status
+            + self.status_repository.len()
+            + self.public_repository.len()
+            + self.followers.len() * size_of::<(TagName, Vec<TagName>)>()
+    }
+
     /// Records when the stream was created.
     pub fn set_creation_timestamp(&mut self, at: chrono::DateTime<chrono::Utc>) {
         self.meta.creation_timestamp = Some(at);
