@@ -39,6 +39,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// The prefix of every annotation that holds this crate's own state on
+/// the wire (SPEC §13): history limits today (see
+/// [`HISTORY_LIMIT_ANNOTATION`]), tag policies and holds later. It is not
+/// under `openshift.io`, so OpenShift and `oc` keep these annotations
+/// untouched through any round trip and never read them.
+pub const ANNOTATION_PREFIX: &str = "imagestream.rs/";
+
+/// The per-stream history limit
+/// ([`stream::ImageStream::set_history_limit`](crate::stream::ImageStream::set_history_limit)):
+/// a positive integer, in decimal, under [`ANNOTATION_PREFIX`]. Read when a
+/// stream is converted from the wire (an invalid value is a field error)
+/// and written whenever the limit is set, so the limit survives the wire.
+pub const HISTORY_LIMIT_ANNOTATION: &str = "imagestream.rs/history-limit";
+
 mod image;
 mod import;
 mod mapping;

@@ -280,8 +280,25 @@ impl ImageStream {
     /// Caps every tag's history at `limit` revisions from now on (the
     /// current entry is never dropped); `None` lifts the cap. Beyond
     /// OpenShift, which never trims history by itself.
+    ///
+    /// The limit is kept in the annotation
+    /// [`HISTORY_LIMIT_ANNOTATION`](crate::api::HISTORY_LIMIT_ANNOTATION),
+    /// so it survives a wire round trip (and OpenShift keeps it untouched).
     pub fn set_history_limit(&mut self, limit: Option<NonZeroUsize>) -> Vec<Pruned> {
         self.history_limit = limit;
+        match limit {
+            Some(n) => {
+                self.meta.annotations.insert(
+                    crate::api::HISTORY_LIMIT_ANNOTATION.to_owned(),
+                    n.to_string(),
+                );
+            }
+            None => {
+                self.meta
+                    .annotations
+                    .remove(crate::api::HISTORY_LIMIT_ANNOTATION);
+            }
+        }
         let Some(limit) = limit else {
             return Vec::new();
         };

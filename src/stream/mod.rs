@@ -483,6 +483,26 @@ fn histories_from_wire(
     histories
 }
 
+/// The history limit kept in [`api::HISTORY_LIMIT_ANNOTATION`], if any: a
+/// positive decimal integer.
+fn history_limit_from_wire(
+    meta: &api::ObjectMeta,
+    errs: &mut Vec<FieldError>,
+) -> Option<NonZeroUsize> {
+    let value = meta.annotations.get(api::HISTORY_LIMIT_ANNOTATION)?;
+    match value.parse::<NonZeroUsize>() {
+        Ok(n) if n.to_string() == *value => Some(n),
+        _ => {
+            errs.push(FieldError::invalid(
+                format!("metadata.annotations[{}]", api::HISTORY_LIMIT_ANNOTATION),
+                value,
+                "a history limit must be a positive integer in decimal, without sign or leading zeros",
+            ));
+            None
+        }
+    }
+}
+
 impl TryFrom<api::ImageStream> for ImageStream {
     type Error = ValidationError;
 
@@ -532,6 +552,7 @@ impl TryFrom<api::ImageStream> for ImageStream {
         }
 
         let histories = histories_from_wire(std::mem::take(&mut wire.status.tags), &mut errs);
+        let history_limit = history_limit_from_wire(&wire.metadata, &mut errs);
 
         ValidationError::check(errs)?;
         let Some((name, namespace)) = typed else {
@@ -553,7 +574,7 @@ impl TryFrom<api::ImageStream> for ImageStream {
             public_repository: wire.status.public_docker_image_repository,
             histories,
             index: resolve::ImageIndex::default(),
-            history_limit: None,
+            history_limit,
             followers: BTreeMap::new(),
         }
         .with_followers())
