@@ -2,11 +2,9 @@
 //! bounded by bytes (1,000 annotation updates of a 1,000-tag stream used
 //! to hold 1,000 full copies), and the store, not the client, sets the
 //! server's fields (uid, resourceVersion, deletion request, and with a
-//! clock the creation time). Heap bytes are counted by this binary's own
+//! clock the creation time). Heap bytes are counted by the test binary's
 //! allocator (per thread).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
 
 use imagestream::api;
@@ -14,41 +12,8 @@ use imagestream::chrono::{DateTime, TimeZone, Utc};
 use imagestream::ports::{DEFAULT_LOG_BYTES, ManualClock, MemoryStore, StoreError, StreamStore};
 use imagestream::stream::ImageStream;
 
-#[path = "../benches/support/mod.rs"]
-mod support;
-
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts bytes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.with(|c| c.set(c.get() + layout.size().cast_signed()));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.with(|c| c.set(c.get() - layout.size().cast_signed()));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.with(|c| c.set(c.get() + new_size.cast_signed() - layout.size().cast_signed()));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn live() -> isize {
-    LIVE.with(Cell::get)
-}
+use crate::util::alloc::live;
+use crate::util::workloads as support;
 
 fn big() -> ImageStream {
     ImageStream::try_from(support::big_stream(1_000, 2)).unwrap()
