@@ -1,5 +1,6 @@
 //! Changing histories: add, delete, rollback, limits and pruning.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -7,8 +8,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::reference::{Digest, TagName};
 
 use super::generation::{SpecChanges, SpecContext, SpecError};
-use super::history::AddOutcome;
-use super::resolve::ResolveError;
+use super::history::{AddOutcome, TagHistory};
+use super::resolve::{ImageIndex, ResolveError};
 use super::{ImageStream, ReferencePolicy, SpecTag, TagEvent, TagSource};
 
 /// Which entry of a tag's history to roll back to.
@@ -110,26 +111,13 @@ impl ImageStream {
     /// Adds `event` to `tag`'s history with the rules of §5, applying the
     /// history limit and keeping the id index in step; no tracking.
     pub(crate) fn add_to_history(&mut self, tag: &TagName, event: TagEvent) -> AddOutcome {
-        let history = self.histories.entry(tag.clone()).or_default();
-        let before = history.current().cloned();
-        let outcome = history.add(event);
-        let dropped = match self.history_limit {
-            Some(limit) if outcome == AddOutcome::Pushed => history.truncate_to(limit.get()),
-            _ => Vec::new(),
-        };
-        let current = history.current().cloned();
-        match (outcome, before, current) {
-            (AddOutcome::Pushed, _, Some(now)) => self.index.added(tag, &now),
-            (AddOutcome::Rewritten, Some(was), Some(now)) => {
-                self.index.removed(tag, &was);
-                self.index.added(tag, &now);
-            }
-            _ => {}
-        }
-        for e in &dropped {
-            self.index.removed(tag, e);
-        }
-        outcome
+        add_to_history(
+            &mut self.histories,
+            &mut self.index,
+            self.history_limit,
+            tag,
+            event,
+        )
     }
 
     /// Adds `event` to `tag`'s history (OpenShift's
@@ -412,4 +400,43 @@ impl SpecTag {
         self.generation = generation;
         self
     }
+}
+
+/// [`ImageStream::add_to_history`] on the fields it touches, so a caller
+/// can hold other fields (the follower map) borrowed meanwhile.
+pub(crate) fn add_to_history(
+    histories: &mut BTreeMap<TagName, TagHistory>,
+    index: &mut ImageIndex,
+    history_limit: Option<NonZeroUsize>,
+    tag: &TagName,
+    event: TagEvent,
+) -> AddOutcome {
+    if !histories.contains_key(tag.as_str()) {
+        histories.insert(tag.clone(), TagHistory::default());
+    }
+    let Some(history) = histories.get_mut(tag.as_str()) else {
+        // Inserted just above.
+        return AddOutcome::Unchanged;
+    };
+    // The entries before and after matter only to a built id index.
+    let indexed = index.is_built();
+    let before = indexed.then(|| history.current().cloned()).flatten();
+    let outcome = history.add(event);
+    let dropped = match history_limit {
+        Some(limit) if outcome == AddOutcome::Pushed => history.truncate_to(limit.get()),
+        _ => Vec::new(),
+    };
+    let current = indexed.then(|| history.current().cloned()).flatten();
+    match (outcome, before, current) {
+        (AddOutcome::Pushed, _, Some(now)) => index.added(tag, &now),
+        (AddOutcome::Rewritten, Some(was), Some(now)) => {
+            index.removed(tag, &was);
+            index.added(tag, &now);
+        }
+        _ => {}
+    }
+    for e in &dropped {
+        index.removed(tag, e);
+    }
+    outcome
 }

@@ -403,6 +403,9 @@ impl ImageStream {
     /// whole spec is O(n log n), not a walk per tag.
     fn check_cycles(&self, tags: &[TagName]) -> Result<(), CircularReference> {
         let tracking = self.tracking();
+        if !tracking.has_circle() {
+            return Ok(());
+        }
         match tags.iter().find_map(|t| tracking.circle(t.as_str())) {
             Some(c) => Err(c),
             None => Ok(()),

@@ -1,12 +1,12 @@
 //! Tracking tags: same-stream `ImageStreamTag` sources that follow another
 //! tag's current image.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 
 use crate::reference::TagName;
 
-use super::{ImageStream, SpecTag, TagSource};
+use super::{ImageStream, SpecTag, TagHistory, TagSource};
 
 /// Why [`ImageStream::follow_tag_reference`] stopped: `oc`'s messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
@@ -145,14 +145,34 @@ impl ImageStream {
     /// ```
     #[must_use]
     pub fn tracking(&self) -> Tracking<'_> {
-        let keys: Vec<&TagName> = self.spec_tags.keys().collect();
-        let index = |name: &str| keys.binary_search_by(|k| k.as_str().cmp(name)).ok();
-        let mut results: Vec<Option<Result<(usize, bool), FollowError>>> = vec![None; keys.len()];
-        let mut on_cycle = vec![false; keys.len()];
+        // One sequential pass over the spec, then array work only: on a
+        // large stream every map lookup by name is a few cache misses.
+        let entries: Vec<(&TagName, &SpecTag)> = self.spec_tags.iter().collect();
+        let index: HashMap<&str, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| (t.as_str(), i))
+            .collect();
+        let hops: Vec<Hop> = entries
+            .iter()
+            .map(|(_, spec)| match spec.source() {
+                Some(src) if self.points_elsewhere(src) => Hop::Elsewhere,
+                Some(src) => match self.tracked_tag(src) {
+                    Some(next) => index
+                        .get(next.as_str())
+                        .map_or(Hop::Missing, |&j| Hop::Track(j)),
+                    None => Hop::Root,
+                },
+                None => Hop::Root,
+            })
+            .collect();
+        let n = entries.len();
+        let mut results: Vec<Option<Result<(usize, bool), FollowError>>> = vec![None; n];
+        let mut on_cycle = vec![false; n];
         // Position in the current walk, for tags on it.
-        let mut on_path: Vec<Option<usize>> = vec![None; keys.len()];
+        let mut on_path: Vec<Option<usize>> = vec![None; n];
         let mut path: Vec<usize> = Vec::new();
-        for first in 0..keys.len() {
+        for first in 0..n {
             if results[first].is_some() {
                 continue;
             }
@@ -170,26 +190,25 @@ impl ImageStream {
                     }
                     break Err(FollowError::Circular);
                 }
-                on_path[current] = Some(path.len());
-                path.push(current);
-                match self.step(keys[current].as_str()) {
-                    Step::Missing => break Err(FollowError::NotFound),
-                    Step::Elsewhere => {
-                        path.pop();
-                        on_path[current] = None;
+                match hops[current] {
+                    Hop::Elsewhere => {
                         results[current] = Some(Err(FollowError::OtherStream));
                         break Err(FollowError::OtherStream);
                     }
-                    Step::Root(..) => {
-                        path.pop();
-                        on_path[current] = None;
+                    Hop::Root => {
                         results[current] = Some(Ok((current, false)));
                         break Ok((current, false));
                     }
-                    Step::Track(next) => match index(next.as_str()) {
-                        Some(next) => current = next,
-                        None => break Err(FollowError::NotFound),
-                    },
+                    Hop::Missing => {
+                        on_path[current] = Some(path.len());
+                        path.push(current);
+                        break Err(FollowError::NotFound);
+                    }
+                    Hop::Track(next) => {
+                        on_path[current] = Some(path.len());
+                        path.push(current);
+                        current = next;
+                    }
                 }
             };
             let hopped = end.map(|(root, _)| (root, true));
@@ -199,8 +218,9 @@ impl ImageStream {
             }
         }
         Tracking {
-            stream: self,
-            keys,
+            entries,
+            index,
+            hops,
             results: results
                 .into_iter()
                 // Every tag was resolved by the loop above.
@@ -220,13 +240,25 @@ impl ImageStream {
 
     /// Recomputes the follower map from the spec (after any spec change).
     pub(crate) fn rebuild_followers(&mut self) {
-        let mut map: BTreeMap<TagName, Vec<TagName>> = BTreeMap::new();
-        for (name, spec) in &self.spec_tags {
-            if let Some(target) = spec.source().and_then(|s| self.tracked_tag(s)) {
-                map.entry(target.clone()).or_default().push(name.clone());
+        // Sorted pairs, grouped, then built in bulk: no random inserts.
+        let mut pairs: Vec<(&TagName, &TagName)> = self
+            .spec_tags
+            .iter()
+            .filter_map(|(name, spec)| {
+                let target = spec.source().and_then(|s| self.tracked_tag(s))?;
+                Some((target, name))
+            })
+            .collect();
+        // Stable: followers stay in name order.
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        let mut grouped: Vec<(TagName, Vec<TagName>)> = Vec::new();
+        for (target, name) in pairs {
+            match grouped.last_mut() {
+                Some((t, names)) if t == target => names.push(name.clone()),
+                _ => grouped.push((target.clone(), vec![name.clone()])),
             }
         }
-        self.followers = map;
+        self.followers = grouped.into_iter().collect();
     }
 
     pub(crate) fn with_followers(mut self) -> Self {
@@ -239,30 +271,35 @@ impl ImageStream {
     /// followers by name); each tag is visited at most once, so a circle
     /// stops. Returns the followers that changed, in visiting order.
     pub(crate) fn propagate(&mut self, tag: &TagName) -> Vec<TagName> {
+        // The follower map stays borrowed while histories change: no
+        // clones of names to walk, one per changed tag to report.
+        let Self {
+            histories,
+            index,
+            followers,
+            history_limit,
+            ..
+        } = self;
         let mut changed = Vec::new();
-        let mut visited = BTreeSet::from([tag.clone()]);
-        let mut queue = VecDeque::from([tag.clone()]);
+        // Looked up, never iterated.
+        let mut visited: HashSet<&str> = HashSet::from([tag.as_str()]);
+        let mut queue: VecDeque<&str> = VecDeque::from([tag.as_str()]);
         while let Some(source) = queue.pop_front() {
-            let Some(event) = self
-                .histories
-                .get(source.as_str())
-                .and_then(|h| h.current())
-                .cloned()
-            else {
+            let Some(event) = histories.get(source).and_then(TagHistory::current).cloned() else {
                 continue;
             };
-            let followers: Vec<TagName> = self
-                .followers(source.as_str())
-                .into_iter()
-                .cloned()
-                .collect();
-            for f in followers {
-                if !visited.insert(f.clone()) {
+            let Some(next) = followers.get(source) else {
+                continue;
+            };
+            for f in next {
+                if !visited.insert(f.as_str()) {
                     continue;
                 }
-                if self.add_to_history(&f, event.clone()).changed() {
+                let outcome =
+                    super::edit::add_to_history(histories, index, *history_limit, f, event.clone());
+                if outcome.changed() {
                     changed.push(f.clone());
-                    queue.push_back(f);
+                    queue.push_back(f.as_str());
                 }
             }
         }
@@ -282,13 +319,28 @@ enum Step<'a> {
     Track(&'a TagName),
 }
 
+/// One hop of a tracking chain, by index into the spec tags.
+#[derive(Debug, Clone, Copy)]
+enum Hop {
+    /// The tracked tag has no spec tag.
+    Missing,
+    /// The source is a tag of another stream or namespace.
+    Elsewhere,
+    /// The source is not a tag of this stream: the chain ends here.
+    Root,
+    /// It tracks this spec tag of the same stream.
+    Track(usize),
+}
+
 /// Every spec tag's tracking chain, resolved once (see
 /// [`ImageStream::tracking`]).
 #[derive(Debug, Clone)]
 pub struct Tracking<'a> {
-    stream: &'a ImageStream,
     /// The spec tags, in name order.
-    keys: Vec<&'a TagName>,
+    entries: Vec<(&'a TagName, &'a SpecTag)>,
+    /// Name -> position in `entries` (looked up, never iterated).
+    index: HashMap<&'a str, usize>,
+    hops: Vec<Hop>,
     /// Per spec tag: the index of its chain's last tag and whether a hop
     /// was taken, or why the chain broke.
     results: Vec<Result<(usize, bool), FollowError>>,
@@ -297,25 +349,16 @@ pub struct Tracking<'a> {
 }
 
 impl<'a> Tracking<'a> {
-    fn index(&self, tag: &str) -> Option<usize> {
-        self.keys.binary_search_by(|k| k.as_str().cmp(tag)).ok()
-    }
-
     /// Where `tag`'s chain ends, as
-    /// [`ImageStream::follow_tag_reference`] answers, in O(log n).
+    /// [`ImageStream::follow_tag_reference`] answers, in O(1).
     ///
     /// # Errors
     ///
     /// As [`ImageStream::follow_tag_reference`].
     pub fn follow(&self, tag: &str) -> Result<Followed<'a>, FollowError> {
-        let i = self.index(tag).ok_or(FollowError::NotFound)?;
+        let i = *self.index.get(tag).ok_or(FollowError::NotFound)?;
         let (root, multiple) = self.results[i].clone()?;
-        let tag = self.keys[root];
-        let spec = self
-            .stream
-            .spec_tags
-            .get(tag.as_str())
-            .ok_or(FollowError::NotFound)?;
+        let (tag, spec) = self.entries[root];
         Ok(Followed {
             tag: tag.clone(),
             spec,
@@ -323,24 +366,29 @@ impl<'a> Tracking<'a> {
         })
     }
 
+    /// Whether any spec tag lies on a circle of tracking tags.
+    #[must_use]
+    pub fn has_circle(&self) -> bool {
+        self.on_cycle.contains(&true)
+    }
+
     /// The circle of tracking tags `tag` lies on, starting and ending with
     /// `tag`, or `None` when it lies on none.
     #[must_use]
     pub fn circle(&self, tag: &str) -> Option<CircularReference> {
-        let i = self.index(tag)?;
-        if !self.on_cycle[i] {
+        let start = *self.index.get(tag)?;
+        if !self.on_cycle[start] {
             return None;
         }
-        let start = self.keys[i];
-        let mut chain = vec![start.clone()];
+        let mut chain = vec![self.entries[start].0.clone()];
         let mut current = start;
         // On a circle every hop leads to another tag of the circle, so the
-        // walk returns to `start` within `keys.len()` hops.
-        for _ in 0..self.keys.len() {
-            let Step::Track(next) = self.stream.step(current.as_str()) else {
+        // walk returns to `start` within `entries.len()` hops.
+        for _ in 0..self.entries.len() {
+            let Hop::Track(next) = self.hops[current] else {
                 return None;
             };
-            chain.push(next.clone());
+            chain.push(self.entries[next].0.clone());
             if next == start {
                 return Some(CircularReference { chain });
             }
