@@ -158,7 +158,7 @@ fn tracking(c: &mut Criterion) {
             b.iter_batched(|| bare.clone(), create, criterion::BatchSize::LargeInput);
         });
         g.bench_function(format!("describe, chain of {n}"), |b| {
-            b.iter(|| describe(is))
+            b.iter(|| describe(is));
         });
     }
     g.finish();
@@ -237,6 +237,7 @@ fn updates(store: &MemoryStore) -> (isize, Duration) {
     (PEAK.load(Ordering::Relaxed) - base, t.elapsed())
 }
 
+#[allow(clippy::cast_precision_loss)] // byte counts far below 2^52
 fn memory(c: &mut Criterion) {
     let (bounded, tb) = updates(&MemoryStore::new());
     let (unbounded, tu) = updates(&MemoryStore::new().with_log_bytes(usize::MAX));

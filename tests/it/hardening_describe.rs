@@ -8,6 +8,7 @@
 use imagestream::api;
 use imagestream::chrono::{DateTime, TimeZone, Utc};
 use imagestream::describe::{Style, describe_image_stream, tabwrite};
+use imagestream::reference::TagName;
 use imagestream::stream::{FollowError, ImageStream, SpecContext, SpecError};
 use proptest::prelude::*;
 
@@ -155,7 +156,7 @@ proptest! {
             prop_assert_eq!(tracking.follow(&name), is.follow_tag_reference(&name));
             let on_circle = tracking.circle(&name);
             if let Some(c) = &on_circle {
-                prop_assert_eq!(c.chain.first().map(|t| t.as_str()), Some(name.as_str()));
+                prop_assert_eq!(c.chain.first().map(TagName::as_str), Some(name.as_str()));
                 prop_assert_eq!(c.chain.first(), c.chain.last());
                 prop_assert_eq!(is.follow_tag_reference(&name), Err(FollowError::Circular));
             }

@@ -59,6 +59,7 @@ fn time() -> impl Strategy<Value = String> {
 /// A `metadata` object for `name` in `namespace`: each standard field
 /// present or not (with a value of its type, not its zero, which is
 /// omitted on write), and unknown fields of any value.
+#[allow(clippy::too_many_lines)] // one field per line, in ObjectMeta's order
 fn metadata(name: &'static str, namespace: &'static str) -> impl Strategy<Value = Value> {
     let owner = (
         "[a-z/0-9]{1,8}",

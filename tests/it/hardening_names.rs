@@ -63,10 +63,10 @@ proptest! {
     fn completed_source_streams_can_be_built(len in 1usize..=255, ns_len in 1usize..=63) {
         let ns = Namespace::parse(&"n".repeat(ns_len)).unwrap();
         let source = format!("{}:latest", "s".repeat(len));
-        if let Ok(done) = TagCommand::new(vec![source, "d:t".into()]).complete(&ns) {
-            if let Some((ns, name)) = done.source_stream() {
-                prop_assert!(ImageStream::new(ns, name).is_ok());
-            }
+        if let Ok(done) = TagCommand::new(vec![source, "d:t".into()]).complete(&ns)
+            && let Some((ns, name)) = done.source_stream()
+        {
+            prop_assert!(ImageStream::new(ns, name).is_ok());
         }
     }
 }
