@@ -23,7 +23,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 /// assert_eq!(serde_json::to_string(&v)?, r#"{"a":[1,-2,1.5,"x",true,null]}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub enum Value {
     /// `null`.
     #[default]
@@ -44,8 +44,24 @@ pub enum Value {
     Object(BTreeMap<String, Value>),
 }
 
-// Values come from a parser, which never yields NaN (JSON has none), so
-// equality is reflexive for every value this crate reads.
+/// Floats compare by their bits (`total_cmp`), so a YAML `.nan` equals
+/// itself and equality is an equivalence, as `Eq` requires.
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Null, Self::Null) => true,
+            (Self::Bool(a), Self::Bool(b)) => a == b,
+            (Self::Unsigned(a), Self::Unsigned(b)) => a == b,
+            (Self::Negative(a), Self::Negative(b)) => a == b,
+            (Self::Float(a), Self::Float(b)) => a.total_cmp(b).is_eq(),
+            (Self::String(a), Self::String(b)) => a == b,
+            (Self::Array(a), Self::Array(b)) => a == b,
+            (Self::Object(a), Self::Object(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 impl Eq for Value {}
 
 impl Serialize for Value {
@@ -157,5 +173,19 @@ impl Value {
                     .sum(),
                 _ => 0,
             }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_is_reflexive_for_every_float() {
+        for f in [f64::NAN, f64::INFINITY, -0.0, 0.0, 1.5] {
+            assert_eq!(Value::Float(f), Value::Float(f));
+        }
+        assert_ne!(Value::Float(0.0), Value::Float(-0.0));
+        assert_ne!(Value::Unsigned(1), Value::Float(1.0));
     }
 }
