@@ -137,3 +137,24 @@ fn an_update_keeps_the_stored_server_fields() {
     assert_eq!(new.creation_timestamp, old.creation_timestamp);
     assert_eq!(new.deletion_timestamp, None);
 }
+
+#[test]
+fn the_service_create_ignores_the_clients_server_fields() {
+    use imagestream::ports::{Rbac, StaticRegistry, Subject};
+    use imagestream::service::ImageStreams;
+    let now = Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap();
+    let svc = ImageStreams::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(StaticRegistry::new()),
+        Arc::new(Rbac::new()),
+        Arc::new(ManualClock::new(now)),
+    );
+    let admin = Subject::system_admin();
+    let a = svc.create(&admin, forged()).unwrap();
+    let meta = a.value.metadata();
+    assert_ne!(meta.uid, "stolen-uid");
+    assert_eq!(meta.resource_version, a.resource_version.to_string());
+    assert_eq!(meta.creation_timestamp, Some(now), "the service's clock");
+    assert_eq!(meta.deletion_timestamp, None);
+    assert_eq!(meta.deletion_grace_period_seconds, None);
+}
