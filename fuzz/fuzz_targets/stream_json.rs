@@ -33,7 +33,10 @@ fuzz_target!(|data: &[u8]| {
     let text = serde_json::to_vec(&back)
         .unwrap_or_else(|e| panic!("law: our output writes: {e}: {back:?}"));
     let again: api::ImageStream = serde_json::from_slice(&text).unwrap_or_else(|e| {
-        panic!("law: our output {:?} reads: {e}", String::from_utf8_lossy(&text))
+        panic!(
+            "law: our output {:?} reads: {e}",
+            String::from_utf8_lossy(&text)
+        )
     });
     assert_eq!(again, back);
     let converted = stream::ImageStream::try_from(again)
