@@ -163,3 +163,31 @@ proptest! {
         }
     }
 }
+
+/// Work grows linearly with the chain: a deterministic measure (heap
+/// allocations, counted by the test binary's allocator) instead of a
+/// timing. A walk per tag with a set of its own, as before, made this
+/// quadratic (about 100 times more allocations for 10 times the tags).
+#[test]
+fn creating_and_describing_a_chain_allocate_linearly() {
+    use crate::util::alloc::allocations;
+    let create = |n: usize| {
+        let mut is = ImageStream::try_from(chain(n)).unwrap();
+        let (count, result) = allocations(|| is.prepare_for_create(&SpecContext::new(now())));
+        result.unwrap();
+        (count, is)
+    };
+    let (small, small_is) = create(1_000);
+    let (large, large_is) = create(10_000);
+    println!("create allocations: {small} for 1,000 tags, {large} for 10,000");
+    assert!(
+        large <= 12 * small,
+        "create: {large} allocations for 10,000 tags vs {small} for 1,000"
+    );
+    let (small, _) = allocations(|| describe_image_stream(&small_is, now(), Style::Classic));
+    let (large, _) = allocations(|| describe_image_stream(&large_is, now(), Style::Classic));
+    assert!(
+        large <= 12 * small,
+        "describe: {large} allocations for 10,000 tags vs {small} for 1,000"
+    );
+}
