@@ -49,7 +49,8 @@ fn schedule(c: &mut Criterion) {
     g.bench_function("scheduler, 100k streams, one cycle", |b| {
         b.iter_batched(
             || {
-                let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start());
+                let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start())
+                    .expect("900 s is a valid interval");
                 for k in 0..STREAMS {
                     s.add(k, 0);
                 }

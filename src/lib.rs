@@ -52,6 +52,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+mod checked;
 pub mod describe;
 pub mod error;
 pub mod ops;

@@ -12,7 +12,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(r) = DockerReference::parse(s) {
         assert_eq!(r.to_string(), s);
         let shown = r.to_string();
-        let again = DockerReference::parse(&shown).expect("Display re-parses");
+        let again = DockerReference::parse(&shown)
+            .unwrap_or_else(|e| panic!("law: {s:?} displays as {shown:?}, which re-parses: {e}"));
         assert_eq!(again, r);
         assert_eq!(
             r.name().len()

@@ -64,10 +64,12 @@ enum Op {
 }
 
 fn name(i: u8) -> TagName {
+    // The input only picks one of the constant, valid names.
     TagName::parse(TAGS[usize::from(i) % TAGS.len()]).expect("valid")
 }
 
 fn digest(n: u8) -> Digest {
+    // 64 hex digits whatever `n` is.
     Digest::parse(&format!("sha256:{}", format!("{:02x}", n % 16).repeat(32))).expect("valid")
 }
 
@@ -194,7 +196,8 @@ fuzz_target!(|ops: Vec<Op>| {
         }
         // The wire round trip is lossless at every step.
         let wire = api::ImageStream::from(&is);
-        let back = ImageStream::try_from(wire).expect("own output converts");
+        let back = ImageStream::try_from(wire)
+            .unwrap_or_else(|e| panic!("law: our own output converts: {e}"));
         assert_eq!(api::ImageStream::from(&back), api::ImageStream::from(&is));
         for (_, h) in is.histories() {
             assert!(is.history_limit().is_none_or(|l| h.len() <= l.get()));

@@ -16,12 +16,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let back = api::ImageStream::from(&domain);
-    let yaml = serde_saphyr::to_string(&back).expect("writes");
+    // Laws: our own output writes, reads back and converts.
+    let yaml = serde_saphyr::to_string(&back)
+        .unwrap_or_else(|e| panic!("law: our output writes: {e}: {back:?}"));
     let again: api::ImageStream = serde_saphyr::from_str(&yaml)
         .unwrap_or_else(|e| panic!("own output {yaml:?} does not read: {e}"));
     assert_eq!(again, back);
-    assert_eq!(
-        stream::ImageStream::try_from(again).expect("own output converts"),
-        domain
-    );
+    let converted = stream::ImageStream::try_from(again)
+        .unwrap_or_else(|e| panic!("law: our output {yaml:?} converts: {e}"));
+    assert_eq!(converted, domain);
 });

@@ -1,17 +1,35 @@
-//! The subset of Kubernetes `ObjectMeta` that image objects use.
+//! Kubernetes `ObjectMeta`: every standard field, and any other field kept
+//! as it came.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::Value;
 use super::time::{self, is_zero, null_as_default};
 
-/// Standard object metadata (`metadata`), the fields image objects use.
+/// Standard object metadata (`metadata`): every field of Kubernetes'
+/// `metav1.ObjectMeta`, and any field it does not know in
+/// [`extra`](Self::extra), so an object read from a cluster and written
+/// back keeps its finalizers, owners, managed fields and whatever a newer
+/// server adds (SPEC §13, "Metadata is lossless").
 ///
 /// Field order follows the Go struct, so output diffs against
 /// `oc get -o json` stay small. `creationTimestamp` is always written
 /// (`null` when unset), as Kubernetes does.
+///
+/// ```
+/// use imagestream::api::ObjectMeta;
+///
+/// let json = r#"{"name":"app","finalizers":["x/y"],"ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"c","uid":"u","controller":true}],"futureField":{"a":1}}"#;
+/// let meta: ObjectMeta = serde_json::from_str(json)?;
+/// assert_eq!(meta.finalizers, ["x/y"]);
+/// assert!(meta.extra.contains_key("futureField"));
+/// let back = serde_json::to_string(&meta)?;
+/// assert!(back.contains(r#""futureField":{"a":1}"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ObjectMeta {
@@ -41,9 +59,14 @@ pub struct ObjectMeta {
     /// When the object was created; `null` when unset.
     #[serde(with = "time")]
     pub creation_timestamp: Option<DateTime<Utc>>,
-    /// When deletion was requested; omitted when unset.
+    /// When deletion was requested; omitted when unset. Set by the
+    /// server only: a store ignores a client's.
     #[serde(with = "time", skip_serializing_if = "Option::is_none")]
     pub deletion_timestamp: Option<DateTime<Utc>>,
+    /// Seconds the object has to terminate gracefully once deletion was
+    /// requested; set by the server with `deletionTimestamp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_grace_period_seconds: Option<i64>,
     /// Labels.
     #[serde(
         skip_serializing_if = "BTreeMap::is_empty",
@@ -56,6 +79,133 @@ pub struct ObjectMeta {
         deserialize_with = "null_as_default"
     )]
     pub annotations: BTreeMap<String, String>,
+    /// The objects this one depends on (garbage collection).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
+    pub owner_references: Vec<OwnerReference>,
+    /// What must happen before the object is deleted.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
+    pub finalizers: Vec<String>,
+    /// Server-side apply's record of which manager owns which fields.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
+    pub managed_fields: Vec<ManagedFieldsEntry>,
+    /// Every other field, as it came (written after the standard ones; a
+    /// key here that names a standard field would be written twice, so
+    /// reading never puts one here).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// An owner of an object (`metadata.ownerReferences[]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OwnerReference {
+    /// The owner's API version.
+    pub api_version: String,
+    /// The owner's kind.
+    pub kind: String,
+    /// The owner's name.
+    pub name: String,
+    /// The owner's uid.
+    pub uid: String,
+    /// Whether the owner is the managing controller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controller: Option<bool>,
+    /// Whether the owner cannot be deleted before this object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_owner_deletion: Option<bool>,
+    /// Any other field, as it came.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// One manager's fields (`metadata.managedFields[]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ManagedFieldsEntry {
+    /// The manager's name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub manager: String,
+    /// `Apply` or `Update`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub operation: String,
+    /// The API version of the fields' schema.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// When the fields were last changed.
+    #[serde(with = "time", skip_serializing_if = "Option::is_none")]
+    pub time: Option<DateTime<Utc>>,
+    /// The format of `fieldsV1` (`FieldsV1`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fields_type: String,
+    /// The fields, as a JSON object (`Some(Value::Null)` for an explicit
+    /// `null`, `None` when absent).
+    #[serde(
+        rename = "fieldsV1",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub fields_v1: Option<Value>,
+    /// The subresource the fields were written through.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subresource: String,
+    /// Any other field, as it came.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A present field as `Some`, even when it is `null` (absent is the
+/// field's default, `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+impl ObjectMeta {
+    /// A rough count of the bytes the metadata holds (for memory budgets).
+    #[must_use]
+    pub fn approximate_size(&self) -> usize {
+        let strings = |m: &BTreeMap<String, String>| -> usize {
+            m.iter()
+                .map(|(k, v)| k.len() + v.len() + 2 * std::mem::size_of::<String>())
+                .sum()
+        };
+        std::mem::size_of::<Self>()
+            + self.name.len()
+            + self.generate_name.len()
+            + self.namespace.len()
+            + self.self_link.len()
+            + self.uid.len()
+            + self.resource_version.len()
+            + strings(&self.labels)
+            + strings(&self.annotations)
+            + self.finalizers.iter().map(String::len).sum::<usize>()
+            + self
+                .owner_references
+                .iter()
+                .map(|o| std::mem::size_of::<OwnerReference>() + o.name.len() + o.uid.len())
+                .sum::<usize>()
+            + self
+                .managed_fields
+                .iter()
+                .map(|m| {
+                    std::mem::size_of::<ManagedFieldsEntry>()
+                        + m.fields_v1.as_ref().map_or(0, Value::approximate_size)
+                })
+                .sum::<usize>()
+            + self
+                .extra
+                .iter()
+                .map(|(k, v)| k.len() + v.approximate_size())
+                .sum::<usize>()
+    }
 }
 
 /// A reference to another object (`from` of a spec tag or an import).

@@ -39,12 +39,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// The prefix of every annotation that holds this crate's own state on
+/// the wire (SPEC §13): history limits today (see
+/// [`HISTORY_LIMIT_ANNOTATION`]), tag policies and holds later. It is not
+/// under `openshift.io`, so OpenShift and `oc` keep these annotations
+/// untouched through any round trip and never read them.
+pub const ANNOTATION_PREFIX: &str = "imagestream.rs/";
+
+/// The per-stream history limit
+/// ([`stream::ImageStream::set_history_limit`](crate::stream::ImageStream::set_history_limit)):
+/// a positive integer, in decimal, under [`ANNOTATION_PREFIX`]. Read when a
+/// stream is converted from the wire (an invalid value is a field error)
+/// and written whenever the limit is set, so the limit survives the wire.
+pub const HISTORY_LIMIT_ANNOTATION: &str = "imagestream.rs/history-limit";
+
 mod image;
 mod import;
 mod mapping;
 mod meta;
 mod stream;
 pub(crate) mod time;
+mod value;
 mod views;
 
 pub use image::{
@@ -55,9 +70,13 @@ pub use import::{
     ImageStreamImportStatus, RepositoryImportSpec, RepositoryImportStatus,
 };
 pub use mapping::ImageStreamMapping;
-pub use meta::{API_VERSION, LocalObjectReference, ObjectMeta, ObjectReference, Status};
+pub use meta::{
+    API_VERSION, LocalObjectReference, ManagedFieldsEntry, ObjectMeta, ObjectReference,
+    OwnerReference, Status,
+};
 pub use stream::{
     ImageLookupPolicy, ImageStream, ImageStreamSpec, ImageStreamStatus, NamedTagEventList,
     TagEvent, TagEventCondition, TagImportPolicy, TagReference, TagReferencePolicy,
 };
+pub use value::Value;
 pub use views::{ImageStreamImage, ImageStreamTag};

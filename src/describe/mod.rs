@@ -231,6 +231,9 @@ pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: St
 
     // Aliases are listed in their target's header, not as blocks.
     let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Every chain resolved once: a walk per tag is quadratic on long
+    // chains (issue #10, point 2).
+    let tracking = stream.tracking();
     for e in &mut entries {
         let tracks = e
             .spec
@@ -239,7 +242,7 @@ pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: St
         if !tracks {
             continue;
         }
-        if let Ok(f) = stream.follow_tag_reference(e.name)
+        if let Ok(f) = tracking.follow(e.name)
             && f.multiple
         {
             aliases

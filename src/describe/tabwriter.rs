@@ -219,31 +219,60 @@ impl Table<'_> {
         &self.text[span.0..span.1]
     }
 
-    /// Go's `Writer.format`: lays out lines `start..end` given the widths
-    /// of the columns to the left.
-    fn format(&self, mut start: usize, end: usize, widths: &mut Vec<usize>, out: &mut String) {
-        let column = widths.len();
-        let mut this = start;
-        while this < end {
-            if column + 1 >= self.line(this).len() {
-                this += 1;
-                continue;
-            }
-            // A block of lines that have a cell in this column starts here.
-            self.write_lines(start, this, widths, out);
-            start = this;
-            let mut block_width = self.layout.min_width;
-            while this < end && column + 1 < self.line(this).len() {
-                let cell = width(self.cell(self.line(this)[column]));
-                block_width = block_width.max(cell + self.layout.padding);
-                this += 1;
-            }
-            widths.push(block_width);
-            self.format(start, this, widths, out);
-            widths.pop();
-            start = this;
+    /// Go's `Writer.format`, which recurses once per column, run on an
+    /// explicit stack instead: a line with a million tabs must not
+    /// overflow a small thread stack (issue #10, point 1). Each frame lays
+    /// out lines `start..end` given the widths of the columns to its left
+    /// (`widths`, one per enclosing frame); the work is linear in the
+    /// number of cells.
+    fn format(&self, start: usize, end: usize, widths: &mut Vec<usize>, out: &mut String) {
+        struct Frame {
+            /// First line not yet written.
+            start: usize,
+            end: usize,
+            /// Next line to look at.
+            this: usize,
         }
-        self.write_lines(start, end, widths, out);
+        let mut stack = vec![Frame {
+            start,
+            end,
+            this: start,
+        }];
+        let base = widths.len();
+        while let Some(frame) = stack.last_mut() {
+            let column = widths.len();
+            while frame.this < frame.end && column + 1 >= self.line(frame.this).len() {
+                frame.this += 1;
+            }
+            if frame.this < frame.end {
+                // A block of lines that have a cell in this column starts
+                // here: write what precedes it, then lay the block out one
+                // column further right.
+                self.write_lines(frame.start, frame.this, widths, out);
+                let block_start = frame.this;
+                let mut block_width = self.layout.min_width;
+                while frame.this < frame.end && column + 1 < self.line(frame.this).len() {
+                    let cell = width(self.cell(self.line(frame.this)[column]));
+                    block_width = block_width.max(cell.saturating_add(self.layout.padding));
+                    frame.this += 1;
+                }
+                // The block's lines are written by the frame pushed below.
+                frame.start = frame.this;
+                let block_end = frame.this;
+                widths.push(block_width);
+                stack.push(Frame {
+                    start: block_start,
+                    end: block_end,
+                    this: block_start,
+                });
+            } else {
+                self.write_lines(frame.start, frame.end, widths, out);
+                stack.pop();
+                if widths.len() > base {
+                    widths.pop();
+                }
+            }
+        }
     }
 
     /// Go's `writePadding`: from a cell's text width to the column's.

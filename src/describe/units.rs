@@ -78,6 +78,8 @@ fn trim_zeros(s: &str) -> &str {
 ///
 /// assert_eq!(human_duration(TimeDelta::seconds(90)), "About a minute");
 /// assert_eq!(human_duration(TimeDelta::days(15)), "2 weeks");
+/// // Beyond Go's largest duration (about 292 years) it saturates, as `oc`.
+/// assert_eq!(human_duration(TimeDelta::days(365 * 2024)), "292 years");
 /// ```
 #[must_use]
 pub fn human_duration(d: TimeDelta) -> String {
@@ -88,6 +90,12 @@ pub fn human_duration(d: TimeDelta) -> String {
 
 /// [`human_duration`] written into `out` (no intermediate string).
 pub(crate) fn write_human_duration(out: &mut impl std::fmt::Write, d: TimeDelta) {
+    // Go's `time.Duration` is an i64 of nanoseconds and `time.Since`
+    // saturates there (about 292 years); `oc` prints that, not the span.
+    let d = d.clamp(
+        TimeDelta::nanoseconds(i64::MIN),
+        TimeDelta::nanoseconds(i64::MAX),
+    );
     let seconds = d.num_seconds();
     let minutes = d.num_minutes();
     // int(d.Hours() + 0.5): hours rounded half up.

@@ -204,7 +204,7 @@ pub fn apply_import(
     }
     let original = stream.clone();
     let now = ctx.now;
-    let next_generation = stream.generation() + 1;
+    let next_generation = stream.next_generation()?;
     let mut spec: BTreeMap<TagName, SpecTag> = stream
         .spec_tags()
         .map(|(t, s)| (t.clone(), s.clone()))

@@ -14,7 +14,7 @@
 //! use imagestream::ops::schedule::{ScheduleConfig, Scheduler};
 //!
 //! let start = Utc::now();
-//! let mut s: Scheduler<&str, u64> = Scheduler::new(ScheduleConfig::default(), start);
+//! let mut s: Scheduler<&str, u64> = Scheduler::new(ScheduleConfig::default(), start)?;
 //! s.add("default/python", 1);
 //! let mut seen = Vec::new();
 //! for minute in 0..=15 {
@@ -22,11 +22,37 @@
 //!     seen.extend(due.import.into_iter().map(|(k, _)| (minute, k)));
 //! }
 //! assert_eq!(seen.len(), 1, "once per 15 minutes: {seen:?}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! After a gap in the caller's clock (a suspended process, a stalled
+//! loop) the missed visits are not replayed one by one: one call visits
+//! each bucket whose time came at most once, returns each stream at most
+//! once, and the limiter is refilled for the time that really passed (so
+//! at most its burst goes through). A call costs O(streams due), however
+//! long the gap.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::checked;
+
+/// A [`ScheduleConfig`] the scheduler cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleError {
+    /// The interval leaves no time between bucket visits.
+    #[error(
+        "invalid schedule interval {interval}: it must be positive and at least {buckets} ns (one per bucket)"
+    )]
+    Interval {
+        /// The interval given.
+        interval: TimeDelta,
+        /// The buckets it is divided into.
+        buckets: usize,
+    },
+}
 
 /// The scheduler's settings (OpenShift's `ImageImportControllerConfig`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +121,7 @@ struct TokenBucket {
 impl TokenBucket {
     /// `count` tokens per `period`, at most `burst` held; full at `now`.
     fn new(count: u32, period: TimeDelta, burst: u32, now: DateTime<Utc>) -> Self {
-        let unit = i128::from(period.num_microseconds().unwrap_or(i64::MAX).max(1));
+        let unit = (checked::nanos(period) / 1000).max(1);
         let cap = unit * i128::from(burst.max(1));
         Self {
             count: i128::from(count),
@@ -108,8 +134,12 @@ impl TokenBucket {
 
     fn refill(&mut self, now: DateTime<Utc>) {
         if now > self.at {
-            let elapsed = i128::from((now - self.at).num_microseconds().unwrap_or(i64::MAX));
-            self.units = (self.units + elapsed * self.count).min(self.cap);
+            // Microseconds; a span of `DateTime`s is far below i128's range.
+            let elapsed = checked::nanos(now - self.at) / 1000;
+            self.units = self
+                .units
+                .saturating_add(elapsed.saturating_mul(self.count))
+                .min(self.cap);
             self.at = now;
         }
     }
@@ -146,35 +176,50 @@ pub struct Scheduler<K, V> {
     buckets: Vec<Vec<K>>,
     /// How many keys really are in each bucket.
     counts: Vec<usize>,
-    values: BTreeMap<K, (usize, V)>,
+    /// Per key: its bucket, its value, and the last [`due`](Self::due)
+    /// call that returned it.
+    values: BTreeMap<K, (usize, V, u64)>,
     position: usize,
     /// When the current bucket is visited.
     next_visit: DateTime<Utc>,
     /// The time between visits: the interval over the buckets.
     step: TimeDelta,
     imports: Option<TokenBucket>,
+    /// How many `due` calls were made.
+    call: u64,
 }
 
 impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
     /// An empty scheduler starting at `now`.
-    #[must_use]
-    pub fn new(config: ScheduleConfig, now: DateTime<Utc>) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`ScheduleError::Interval`] when the interval is zero, negative, or
+    /// too short to divide among the buckets.
+    pub fn new(config: ScheduleConfig, now: DateTime<Utc>) -> Result<Self, ScheduleError> {
         let buckets = config.buckets();
         // Buckets are 2, 4 or 8.
-        let step = config.interval / i32::try_from(buckets).unwrap_or(1);
+        let step = checked::nanos(config.interval) / i128::from(buckets as u8);
+        if step <= 0 {
+            return Err(ScheduleError::Interval {
+                interval: config.interval,
+                buckets,
+            });
+        }
         let imports = (config.max_per_minute > 0).then(|| {
             let max = config.max_per_minute;
             TokenBucket::new(max, TimeDelta::minutes(1), max.saturating_mul(2), now)
         });
-        Self {
+        Ok(Self {
             buckets: vec![Vec::new(); buckets + 1],
             counts: vec![0; buckets + 1],
             values: BTreeMap::new(),
             position: 0,
             next_visit: now,
-            step: step.max(TimeDelta::microseconds(1)),
+            step: checked::from_nanos(step),
             imports,
-        }
+            call: 0,
+        })
     }
 
     /// How many streams are scheduled.
@@ -199,7 +244,7 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
     /// goes into the emptiest bucket other than the current one, the one
     /// furthest ahead of the current position on a tie.
     pub fn add(&mut self, key: K, value: V) {
-        if let Some((_, v)) = self.values.get_mut(&key) {
+        if let Some((_, v, _)) = self.values.get_mut(&key) {
             *v = value;
             return;
         }
@@ -210,14 +255,14 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
             .min_by_key(|&b| (self.counts[b], n - self.distance(b)))
             .unwrap_or(0);
         self.place(key.clone(), target);
-        self.values.insert(key, (target, value));
+        self.values.insert(key, (target, value, 0));
     }
 
     /// Unschedules `key` if its value is `value` (a stream replaced since
     /// is left alone). Returns whether it was removed.
     pub fn remove(&mut self, key: &K, value: &V) -> bool {
         match self.values.get(key) {
-            Some((bucket, v)) if v == value => {
+            Some((bucket, v, _)) if v == value => {
                 self.counts[*bucket] -= 1;
                 self.values.remove(key);
                 true
@@ -230,7 +275,7 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
     /// turn is a whole interval away (after a regular import of it).
     pub fn delay(&mut self, key: &K) {
         let behind = self.behind();
-        if let Some((bucket, _)) = self.values.get_mut(key) {
+        if let Some((bucket, _, _)) = self.values.get_mut(key) {
             self.counts[*bucket] -= 1;
             *bucket = behind;
             self.place(key.clone(), behind);
@@ -240,30 +285,63 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
     /// Visits every bucket whose time has come by `now` (one every
     /// `interval / buckets`, the first at the start), as OpenShift's loop
     /// does waiting on its bucket limiter: each stream in a visited bucket
-    /// is due for import if the import limiter has a token at that time,
-    /// else skipped; both move just behind the current bucket.
+    /// is due for import if the import limiter has a token, else skipped;
+    /// both move just behind the current bucket.
+    ///
+    /// After a gap, the visits missed are not replayed: each bucket is
+    /// visited at most once per call and each stream returned at most once;
+    /// the limiter is refilled for the time really elapsed up to `now`.
+    /// The cost is O(streams due), whatever the gap. Near
+    /// [`DateTime::<Utc>::MAX_UTC`] the next visit saturates there.
     pub fn due(&mut self, now: DateTime<Utc>) -> Due<K, V> {
         let mut due = Due {
             import: Vec::new(),
             skipped: Vec::new(),
         };
-        while self.next_visit <= now {
-            let at = self.next_visit;
-            self.next_visit = at + self.step;
+        if self.next_visit > now {
+            return due;
+        }
+        self.call += 1;
+        let call = self.call;
+        let n = self.buckets.len();
+        // How many visits were due by `now`, exactly, without looping over
+        // them.
+        let step = checked::nanos(self.step);
+        let missed = checked::nanos(now - self.next_visit) / step + 1;
+        self.next_visit = checked::add_time(
+            self.next_visit,
+            checked::from_nanos(missed.saturating_mul(step)),
+        );
+        // Only the last round of visits matters: an earlier visit of a
+        // bucket would only move its streams to where the last one does.
+        let visits = usize::try_from(missed).unwrap_or(usize::MAX);
+        let skip = visits.saturating_sub(n) % n;
+        self.position = (self.position + skip) % n;
+        if let Some(limiter) = self.imports.as_mut() {
+            limiter.refill(now);
+        }
+        for _ in 0..visits.min(n) {
             let here = self.position;
             let visited = std::mem::take(&mut self.buckets[here]);
             let behind = self.behind();
             for key in visited {
-                // Stale copies: removed, or moved elsewhere (or already
-                // handled in this visit).
-                let Some((bucket, value)) = self.values.get_mut(&key).filter(|(b, _)| *b == here)
+                // Stale copies: removed, or moved elsewhere.
+                let Some((bucket, value, seen)) =
+                    self.values.get_mut(&key).filter(|(b, _, _)| *b == here)
                 else {
                     continue;
                 };
+                if *seen == call {
+                    // Returned earlier in this call and placed here since:
+                    // it stays for its next turn.
+                    self.buckets[here].push(key);
+                    continue;
+                }
                 *bucket = behind;
+                *seen = call;
                 let value = value.clone();
                 self.counts[here] -= 1;
-                let allowed = self.imports.as_mut().is_none_or(|l| l.take(at));
+                let allowed = self.imports.as_mut().is_none_or(|l| l.take(now));
                 self.place(key.clone(), behind);
                 if allowed {
                     due.import.push((key, value));
@@ -271,7 +349,7 @@ impl<K: Ord + Clone, V: Clone + PartialEq> Scheduler<K, V> {
                     due.skipped.push((key, value));
                 }
             }
-            self.position = (self.position + 1) % self.buckets.len();
+            self.position = (self.position + 1) % n;
         }
         due
     }

@@ -300,6 +300,9 @@ impl TagCommand {
                 None if r.registry().is_none() && r.tag().is_some() => SourceKind::ImageStreamTag,
                 Some(SourceKind::DockerImage) | None => SourceKind::DockerImage,
             };
+            if detected != SourceKind::DockerImage {
+                check_source_qualified(namespace, &r)?;
+            }
             source = Some((raw.clone(), r));
             kind = Some(detected);
             args = &args[1..];
@@ -317,6 +320,22 @@ impl TagCommand {
             command: self.clone(),
         })
     }
+}
+
+/// A stream source's `namespace/name` must fit OpenShift's 255 characters
+/// (each part may be valid alone and the pair not): such a stream can never
+/// exist, so the command is refused here rather than later.
+fn check_source_qualified(current: &Namespace, r: &ImageReference) -> Result<(), TagError> {
+    // A part invalid alone is reported where it is used, as before.
+    let namespace = match r.namespace().map(Namespace::parse) {
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return Ok(()),
+        None => current.clone(),
+    };
+    let Ok(name) = StreamName::parse(r.name()) else {
+        return Ok(());
+    };
+    name.check_qualified(&namespace).map_err(TagError::Name)
 }
 
 /// `parseStreamName`: `[namespace/]name:tag`.
@@ -490,6 +509,7 @@ impl Completed {
             .ok_or_else(|| TagError::NotNameAndTag(name_and_tag.to_owned()))?;
         let namespace = Namespace::parse(ns).map_err(TagError::Name)?;
         let stream = StreamName::parse(name).map_err(TagError::Name)?;
+        stream.check_qualified(&namespace).map_err(TagError::Name)?;
         let c = &self.command;
         if c.delete {
             return Ok(TagStep::Delete {

@@ -56,13 +56,15 @@ impl ManualClock {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = now;
     }
 
-    /// Moves the time forward by `by`.
+    /// Moves the time forward by `by`, saturating at
+    /// [`DateTime::<Utc>::MAX_UTC`] (and [`DateTime::<Utc>::MIN_UTC`] for a
+    /// negative `by`).
     pub fn advance(&self, by: TimeDelta) {
         let mut t = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *t += by;
+        *t = crate::checked::add_time(*t, by);
     }
 }
 

@@ -10,6 +10,7 @@ use crate::api;
 use crate::reference::{Digest, Namespace, StreamName};
 use crate::stream::ImageStream;
 
+use super::Clock;
 use super::store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};
 
 /// Streams and images in memory. Every operation takes one lock, so the
@@ -17,23 +18,57 @@ use super::store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStor
 /// they strictly increase across all writes; an update with a stale
 /// version is a [`StoreError::Conflict`], so no update is ever lost.
 ///
-/// The change log behind [`StreamStore::changes_since`] keeps the last
-/// [`DEFAULT_LOG_CAPACITY`] changes (see [`MemoryStore::with_log_capacity`]);
-/// older revisions are [`StoreError::Compacted`], as in etcd.
-#[derive(Debug)]
+/// Each version of a stream is one shared snapshot (an `Arc`): the map and
+/// the change log hold the same allocation, and the lock is released
+/// before anything is deep-copied for a caller.
+///
+/// The change log behind [`StreamStore::changes_since`] keeps at most the
+/// last [`DEFAULT_LOG_CAPACITY`] changes and at most
+/// [`DEFAULT_LOG_BYTES`] of superseded snapshots (estimated with
+/// [`ImageStream::approximate_size`]; see
+/// [`MemoryStore::with_log_capacity`] and [`MemoryStore::with_log_bytes`]);
+/// older revisions are [`StoreError::Compacted`], as in etcd. The newest
+/// change is always kept.
+///
+/// Like the API server, the store sets the server's fields on create: a
+/// fresh `uid`, the `resourceVersion`, no `deletionTimestamp` or
+/// `deletionGracePeriodSeconds`, and, given a clock
+/// ([`MemoryStore::with_clock`]), the `creationTimestamp` (without one,
+/// the caller stamps it: [`ImageStreams::create`](crate::service::ImageStreams::create)
+/// does, from its clock, whatever the client sent). An update keeps the
+/// stored `uid`, `creationTimestamp` and deletion fields.
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     log_capacity: usize,
+    log_bytes: usize,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("log_capacity", &self.log_capacity)
+            .field("log_bytes", &self.log_bytes)
+            .field("has_clock", &self.clock.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// How many changes a [`MemoryStore`] keeps for `changes_since` by default.
 pub const DEFAULT_LOG_CAPACITY: usize = 1_000;
+
+/// How many bytes of stream snapshots a [`MemoryStore`]'s change log keeps
+/// by default (32 MiB): 1,000 updates of a 1,000-tag stream would
+/// otherwise hold 1,000 full copies of it.
+pub const DEFAULT_LOG_BYTES: usize = 32 * 1024 * 1024;
 
 impl Default for MemoryStore {
     fn default() -> Self {
         Self {
             inner: Mutex::default(),
             log_capacity: DEFAULT_LOG_CAPACITY,
+            log_bytes: DEFAULT_LOG_BYTES,
+            clock: None,
         }
     }
 }
@@ -49,6 +84,8 @@ struct Inner {
     streams: BTreeMap<Namespace, BTreeMap<StreamName, Arc<Stored<ImageStream>>>>,
     images: BTreeMap<Box<str>, api::Image>,
     log: VecDeque<LogEntry>,
+    /// The estimated bytes of the log's snapshots.
+    log_size: usize,
 }
 
 impl Inner {
@@ -85,30 +122,55 @@ impl Inner {
 
 #[derive(Debug)]
 enum LogEntry {
-    Created(Arc<Stored<ImageStream>>),
-    Updated(Arc<Stored<ImageStream>>),
+    Created(Arc<Stored<ImageStream>>, usize),
+    Updated(Arc<Stored<ImageStream>>, usize),
     Deleted(Namespace, StreamName, u64),
 }
 
 impl LogEntry {
     fn resource_version(&self) -> u64 {
         match self {
-            Self::Created(s) | Self::Updated(s) => s.resource_version,
+            Self::Created(s, _) | Self::Updated(s, _) => s.resource_version,
             Self::Deleted(_, _, v) => *v,
         }
     }
 
-    fn to_change(&self) -> StoreChange {
+    /// The snapshot's estimated size.
+    fn bytes(&self) -> usize {
         match self {
-            Self::Created(s) => StoreChange::Created((**s).clone()),
-            Self::Updated(s) => StoreChange::Updated((**s).clone()),
+            Self::Created(_, n) | Self::Updated(_, n) => *n,
+            Self::Deleted(..) => std::mem::size_of::<Self>(),
+        }
+    }
+
+    /// A copy that shares the snapshot (cheap: taken under the lock).
+    fn share(&self) -> Self {
+        match self {
+            Self::Created(s, n) => Self::Created(Arc::clone(s), *n),
+            Self::Updated(s, n) => Self::Updated(Arc::clone(s), *n),
+            Self::Deleted(ns, name, v) => Self::Deleted(ns.clone(), name.clone(), *v),
+        }
+    }
+
+    /// The change as the trait reports it (a deep copy: taken after the
+    /// lock is released).
+    fn into_change(self) -> StoreChange {
+        match self {
+            Self::Created(s, _) => StoreChange::Created(unshare(s)),
+            Self::Updated(s, _) => StoreChange::Updated(unshare(s)),
             Self::Deleted(namespace, name, v) => StoreChange::Deleted {
-                namespace: namespace.clone(),
-                name: name.clone(),
-                resource_version: *v,
+                namespace,
+                name,
+                resource_version: v,
             },
         }
     }
+}
+
+/// The value of a shared snapshot: moved out when nothing else holds it,
+/// else copied.
+fn unshare(s: Arc<Stored<ImageStream>>) -> Stored<ImageStream> {
+    Arc::try_unwrap(s).unwrap_or_else(|s| (*s).clone())
 }
 
 impl MemoryStore {
@@ -127,13 +189,35 @@ impl MemoryStore {
         }
     }
 
+    /// This store, keeping at most `bytes` of snapshots in its change log
+    /// (the newest change is kept whatever its size).
+    #[must_use]
+    pub fn with_log_bytes(mut self, bytes: usize) -> Self {
+        self.log_bytes = bytes;
+        self
+    }
+
+    /// This store, stamping `creationTimestamp` from `clock` on create.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     fn record(&self, g: &mut Inner, change: LogEntry) {
+        g.log_size = g.log_size.saturating_add(change.bytes());
         g.log.push_back(change);
-        while g.log.len() > self.log_capacity {
-            if let Some(old) = g.log.pop_front() {
-                g.compacted = old.resource_version();
-            }
+        while g.log.len() > self.log_capacity || (g.log_size > self.log_bytes && g.log.len() > 1) {
+            let Some(old) = g.log.pop_front() else { break };
+            g.log_size = g.log_size.saturating_sub(old.bytes());
+            g.compacted = old.resource_version();
         }
+    }
+
+    /// The estimated bytes of snapshots the change log holds.
+    #[must_use]
+    pub fn log_bytes(&self) -> usize {
+        self.lock().log_size
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -162,12 +246,15 @@ impl StreamStore for MemoryStore {
         namespace: &Namespace,
         name: &StreamName,
     ) -> Result<Stored<ImageStream>, StoreError> {
-        self.lock()
+        let shared = self
+            .lock()
             .streams
             .get(namespace)
             .and_then(|names| names.get(name))
-            .map(|s| (**s).clone())
-            .ok_or_else(|| not_found(name))
+            .map(Arc::clone)
+            .ok_or_else(|| not_found(name))?;
+        // Copied once the lock is released.
+        Ok((*shared).clone())
     }
 
     fn list(
@@ -186,17 +273,20 @@ impl StreamStore for MemoryStore {
         let limit = limit.unwrap_or(usize::MAX).max(1);
         // Names after the continue token, in order: O(log n + limit).
         let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut items: Vec<Stored<ImageStream>> = g
+        let shared: Vec<Arc<Stored<ImageStream>>> = g
             .streams
             .get(namespace)
             .map(|names| {
                 names
                     .range((start, Bound::Unbounded))
                     .take(limit.saturating_add(1))
-                    .map(|(_, v)| (**v).clone())
+                    .map(|(_, v)| Arc::clone(v))
                     .collect()
             })
             .unwrap_or_default();
+        drop(g);
+        // Copied once the lock is released.
+        let mut items: Vec<Stored<ImageStream>> = shared.iter().map(|s| (**s).clone()).collect();
         let more = items.len() > limit;
         items.truncate(limit);
         let token = more
@@ -217,13 +307,23 @@ impl StreamStore for MemoryStore {
         g.revision += 1;
         g.next_uid += 1;
         let rv = g.revision;
-        if stream.metadata().uid.is_empty() {
-            stream.set_uid(format!("00000000-0000-4000-8000-{:012x}", g.next_uid));
-        }
-        stream.set_resource_version(rv);
+        // The server's fields are the server's: whatever the client sent.
+        let created = self
+            .clock
+            .as_ref()
+            .map(|c| c.now())
+            .or(stream.metadata().creation_timestamp);
+        stream.set_system_fields(
+            format!("00000000-0000-4000-8000-{:012x}", g.next_uid),
+            rv,
+            created,
+            None,
+        );
+        let bytes = stream.approximate_size();
         let stored = Arc::new(Stored::new(stream, rv));
         g.insert(key, Arc::clone(&stored));
-        self.record(&mut g, LogEntry::Created(Arc::clone(&stored)));
+        self.record(&mut g, LogEntry::Created(Arc::clone(&stored), bytes));
+        drop(g);
         Ok((*stored).clone())
     }
 
@@ -243,14 +343,17 @@ impl StreamStore for MemoryStore {
                 actual: current.resource_version,
             });
         }
-        let uid = current.value.metadata().uid.clone();
+        let kept = current.value.metadata();
+        let uid = kept.uid.clone();
+        let created = kept.creation_timestamp;
+        let deletion = (kept.deletion_timestamp, kept.deletion_grace_period_seconds);
         g.revision += 1;
         let rv = g.revision;
-        stream.set_uid(uid);
-        stream.set_resource_version(rv);
+        stream.set_system_fields(uid, rv, created, Some(deletion));
+        let bytes = stream.approximate_size();
         let stored = Arc::new(Stored::new(stream, rv));
         g.insert(key, Arc::clone(&stored));
-        self.record(&mut g, LogEntry::Updated(Arc::clone(&stored)));
+        self.record(&mut g, LogEntry::Updated(Arc::clone(&stored), bytes));
         // Only the caller's copy is a deep clone; the store shares one.
         drop(g);
         Ok((*stored).clone())
@@ -293,7 +396,10 @@ impl StreamStore for MemoryStore {
         }
         // The log is in version order: binary search for the start.
         let start = g.log.partition_point(|c| c.resource_version() <= revision);
-        Ok(g.log.range(start..).map(LogEntry::to_change).collect())
+        let shared: Vec<LogEntry> = g.log.range(start..).map(LogEntry::share).collect();
+        drop(g);
+        // Writers go on while the versions are copied.
+        Ok(shared.into_iter().map(LogEntry::into_change).collect())
     }
 }
 

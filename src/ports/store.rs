@@ -228,7 +228,13 @@ pub trait StreamStore: Send + Sync {
         continue_token: Option<&str>,
     ) -> Result<Page<Stored<ImageStream>>, StoreError>;
 
-    /// Stores a new stream.
+    /// Stores a new stream. Like the API server, the store sets the
+    /// server's fields whatever the caller sent: a fresh `uid`, the
+    /// `resourceVersion`, and no `deletionTimestamp` or
+    /// `deletionGracePeriodSeconds` (use
+    /// [`ImageStream::set_system_fields`]); `creationTimestamp` is the
+    /// store's clock's if it has one, else the caller's (the service stamps
+    /// it from its clock).
     ///
     /// # Errors
     ///

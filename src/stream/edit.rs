@@ -1,5 +1,6 @@
 //! Changing histories: add, delete, rollback, limits and pruning.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -8,8 +9,8 @@ use crate::reference::{Digest, TagName};
 
 use super::changes::{Changes, Currents};
 use super::generation::{SpecContext, SpecError};
-use super::history::AddOutcome;
-use super::resolve::ResolveError;
+use super::history::{AddOutcome, TagHistory};
+use super::resolve::{ImageIndex, ResolveError};
 use super::{ImageStream, ReferencePolicy, SpecTag, TagEvent, TagSource};
 
 /// Which entry of a tag's history to roll back to.
@@ -111,26 +112,13 @@ impl ImageStream {
     /// Adds `event` to `tag`'s history with the rules of §5, applying the
     /// history limit and keeping the id index in step; no tracking.
     pub(crate) fn add_to_history(&mut self, tag: &TagName, event: TagEvent) -> AddOutcome {
-        let history = self.histories.entry(tag.clone()).or_default();
-        let before = history.current().cloned();
-        let outcome = history.add(event);
-        let dropped = match self.history_limit {
-            Some(limit) if outcome == AddOutcome::Pushed => history.truncate_to(limit.get()),
-            _ => Vec::new(),
-        };
-        let current = history.current().cloned();
-        match (outcome, before, current) {
-            (AddOutcome::Pushed, _, Some(now)) => self.index.added(tag, &now),
-            (AddOutcome::Rewritten, Some(was), Some(now)) => {
-                self.index.removed(tag, &was);
-                self.index.added(tag, &now);
-            }
-            _ => {}
-        }
-        for e in &dropped {
-            self.index.removed(tag, e);
-        }
-        outcome
+        add_to_history(
+            &mut self.histories,
+            &mut self.index,
+            self.history_limit,
+            tag,
+            event,
+        )
     }
 
     /// Adds `event` to `tag`'s history (OpenShift's
@@ -211,7 +199,9 @@ impl ImageStream {
     }
 
     /// Deletes a tag (`oc tag -d`, §11.4): its spec and its whole history go;
-    /// images stay, and tags that tracked it keep their histories.
+    /// images stay, and tags that tracked it keep their histories. When a
+    /// spec tag goes the generation goes up by one, saturating at
+    /// `i64::MAX`.
     ///
     /// The outcome lists the tag as moved when it had a current image.
     ///
@@ -236,7 +226,7 @@ impl ImageStream {
         }
         let bumped = spec.is_some();
         if bumped {
-            self.meta.generation += 1;
+            self.bump_generation_saturating();
             self.rebuild_followers();
         }
         let mut changes = before.changes(self, true);
@@ -329,9 +319,26 @@ impl ImageStream {
     /// current entry is never dropped); `None` lifts the cap. Beyond
     /// OpenShift, which never trims history by itself. The outcome lists
     /// the entries dropped in [`Changes::pruned`].
+    ///
+    /// The limit is kept in the annotation
+    /// [`HISTORY_LIMIT_ANNOTATION`](crate::api::HISTORY_LIMIT_ANNOTATION),
+    /// so it survives a wire round trip (and OpenShift keeps it untouched).
     pub fn set_history_limit(&mut self, limit: Option<NonZeroUsize>) -> Changes {
         let changed = self.history_limit != limit;
         self.history_limit = limit;
+        match limit {
+            Some(n) => {
+                self.meta.annotations.insert(
+                    crate::api::HISTORY_LIMIT_ANNOTATION.to_owned(),
+                    n.to_string(),
+                );
+            }
+            None => {
+                self.meta
+                    .annotations
+                    .remove(crate::api::HISTORY_LIMIT_ANNOTATION);
+            }
+        }
         let Some(limit) = limit else {
             return Changes {
                 generation: self.generation(),
@@ -458,4 +465,43 @@ impl SpecTag {
         self.generation = generation;
         self
     }
+}
+
+/// [`ImageStream::add_to_history`] on the fields it touches, so a caller
+/// can hold other fields (the follower map) borrowed meanwhile.
+pub(crate) fn add_to_history(
+    histories: &mut BTreeMap<TagName, TagHistory>,
+    index: &mut ImageIndex,
+    history_limit: Option<NonZeroUsize>,
+    tag: &TagName,
+    event: TagEvent,
+) -> AddOutcome {
+    if !histories.contains_key(tag.as_str()) {
+        histories.insert(tag.clone(), TagHistory::default());
+    }
+    let Some(history) = histories.get_mut(tag.as_str()) else {
+        // Inserted just above.
+        return AddOutcome::Unchanged;
+    };
+    // The entries before and after matter only to a built id index.
+    let indexed = index.is_built();
+    let before = indexed.then(|| history.current().cloned()).flatten();
+    let outcome = history.add(event);
+    let dropped = match history_limit {
+        Some(limit) if outcome == AddOutcome::Pushed => history.truncate_to(limit.get()),
+        _ => Vec::new(),
+    };
+    let current = indexed.then(|| history.current().cloned()).flatten();
+    match (outcome, before, current) {
+        (AddOutcome::Pushed, _, Some(now)) => index.added(tag, &now),
+        (AddOutcome::Rewritten, Some(was), Some(now)) => {
+            index.removed(tag, &was);
+            index.added(tag, &now);
+        }
+        _ => {}
+    }
+    for e in &dropped {
+        index.removed(tag, e);
+    }
+    outcome
 }

@@ -183,6 +183,42 @@ pub enum SpecError {
     /// A source could not be resolved (field errors, OpenShift's wording).
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// The stream's generation is at its largest and a spec change needs a
+    /// new one.
+    #[error(transparent)]
+    Generation(#[from] GenerationOverflow),
+}
+
+/// A spec change needs a new generation, but the stream's (as read from
+/// the wire) is already `i64::MAX`: rather than wrap to a negative
+/// generation (release) or panic (debug), the change is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
+#[error(
+    "image stream generation {generation} cannot be incremented: a spec change needs a generation above it and {generation} is the largest"
+)]
+pub struct GenerationOverflow {
+    /// The generation that could not be incremented.
+    pub generation: i64,
+}
+
+impl ImageStream {
+    /// The generation a spec change gets: the current one plus one.
+    ///
+    /// # Errors
+    ///
+    /// [`GenerationOverflow`] at `i64::MAX`.
+    pub(crate) fn next_generation(&self) -> Result<i64, GenerationOverflow> {
+        crate::checked::next_generation(self.meta.generation).ok_or(GenerationOverflow {
+            generation: self.meta.generation,
+        })
+    }
+
+    /// The generation after a removal, saturated at `i64::MAX`: a removed
+    /// tag has nothing left to import, so nothing needs to observe a
+    /// generation above the current one.
+    pub(crate) fn bump_generation_saturating(&mut self) {
+        self.meta.generation = self.meta.generation.saturating_add(1);
+    }
 }
 
 impl ImageStream {
@@ -223,7 +259,8 @@ impl ImageStream {
     /// # Errors
     ///
     /// [`SpecError::Circular`] when a tracking tag would close a circle,
-    /// [`SpecError::Invalid`] when a source stream is missing
+    /// [`SpecError::Generation`] when the stream's generation is already
+    /// `i64::MAX`, [`SpecError::Invalid`] when a source stream is missing
     /// (`spec.tags[t].from.name: Not found: "<name>"`) or an image id does
     /// not resolve (`…: error generating tag event: <err>`). Nothing is
     /// changed on error.
@@ -244,7 +281,13 @@ impl ImageStream {
         }
         let bump = next != old || self.meta.generation == 0;
         let generation = if bump {
-            self.meta.generation + 1
+            match self.next_generation() {
+                Ok(g) => g,
+                Err(e) => {
+                    self.spec_tags = old;
+                    return Err(e.into());
+                }
+            }
         } else {
             self.meta.generation
         };
@@ -339,27 +382,27 @@ impl ImageStream {
         self.update_spec(next, ctx)
     }
 
-    /// Removes one spec tag, leaving its history (§9.4).
+    /// Removes one spec tag, leaving its history (§9.4). The generation
+    /// goes up by one, saturating at `i64::MAX`.
     pub fn remove_spec_tag(&mut self, tag: &str) -> Option<SpecTag> {
         let removed = self.spec_tags.remove(tag)?;
-        self.meta.generation += 1;
+        self.bump_generation_saturating();
         self.rebuild_followers();
         Some(removed)
     }
 
+    /// The first of `tags` that lies on a circle of tracking tags. All
+    /// chains are resolved once ([`ImageStream::tracking`]), so checking a
+    /// whole spec is O(n log n), not a walk per tag.
     fn check_cycles(&self, tags: &[TagName]) -> Result<(), CircularReference> {
-        for t in tags {
-            if let Some(target) = self
-                .spec_tags
-                .get(t.as_str())
-                .and_then(|s| s.source())
-                .and_then(|s| self.tracked_tag(s))
-                && let Some(c) = self.would_cycle(t, target)
-            {
-                return Err(c);
-            }
+        let tracking = self.tracking();
+        if !tracking.has_circle() {
+            return Ok(());
         }
-        Ok(())
+        match tags.iter().find_map(|t| tracking.circle(t.as_str())) {
+            Some(c) => Err(c),
+            None => Ok(()),
+        }
     }
 
     /// The events `tagsChanged` writes for `tags` (§9.3 steps 4-8).

@@ -223,7 +223,7 @@ impl TagHistory {
     pub fn get(&self, revision: usize) -> Option<&TagEvent> {
         self.events
             .len()
-            .checked_sub(revision + 1)
+            .checked_sub(revision.checked_add(1)?)
             .and_then(|i| self.events.get(i))
     }
 

@@ -81,14 +81,14 @@ pub use changes::Changes;
 pub(crate) use changes::Currents;
 pub use edit::{PruneOptions, Pruned, RollbackError, RollbackTarget};
 pub use generation::{
-    AnySource, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext, SpecError,
-    StreamLookup,
+    AnySource, GenerationOverflow, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext,
+    SpecError, StreamLookup,
 };
 pub use history::{AddOutcome, TagEvent, TagHistory};
 pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
 pub use resolve::ResolveError;
 pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
-pub use tracking::{CircularReference, FollowError, Followed};
+pub use tracking::{CircularReference, FollowError, Followed, Tracking};
 pub use validate::{
     FieldError, FieldErrorType, ValidationError, validate_image, validate_image_stream_import,
     validate_image_stream_mapping, validate_image_stream_tag,
@@ -175,6 +175,73 @@ impl ImageStream {
     /// Records the store-assigned uid in the metadata.
     pub fn set_uid(&mut self, uid: String) {
         self.meta.uid = uid;
+    }
+
+    /// Sets the fields only a server sets, for
+    /// [`StreamStore`](crate::ports::StreamStore) implementations: the uid,
+    /// the resource version, the creation time, and the deletion request
+    /// (`deletionTimestamp`, `deletionGracePeriodSeconds`; `None` clears
+    /// both, as a create does).
+    pub fn set_system_fields(
+        &mut self,
+        uid: String,
+        resource_version: u64,
+        created: Option<chrono::DateTime<chrono::Utc>>,
+        deletion: Option<(Option<chrono::DateTime<chrono::Utc>>, Option<i64>)>,
+    ) {
+        self.meta.uid = uid;
+        self.meta.resource_version = resource_version.to_string();
+        self.meta.creation_timestamp = created;
+        let (at, grace) = deletion.unwrap_or_default();
+        self.meta.deletion_timestamp = at;
+        self.meta.deletion_grace_period_seconds = grace;
+    }
+
+    /// A rough count of the bytes the stream holds, inline and on the
+    /// heap (for memory budgets such as
+    /// [`MemoryStore`](crate::ports::MemoryStore)'s change log): O(tags +
+    /// entries).
+    #[must_use]
+    pub fn approximate_size(&self) -> usize {
+        use std::mem::size_of;
+        let spec: usize = self
+            .spec_tags
+            .iter()
+            .map(|(t, s)| {
+                size_of::<(TagName, SpecTag)>()
+                    + t.as_str().len()
+                    + s.source().map_or(0, |src| src.name().len())
+                    + s.annotations().map_or(0, |a| {
+                        a.iter()
+                            .map(|(k, v)| k.len() + v.len() + 2 * size_of::<String>())
+                            .sum()
+                    })
+            })
+            .sum();
+        let status: usize = self
+            .histories
+            .iter()
+            .map(|(t, h)| {
+                size_of::<(TagName, TagHistory)>()
+                    + t.as_str().len()
+                    + h.iter()
+                        .map(|e| size_of::<TagEvent>() + e.pull_spec().as_str().len())
+                        .sum::<usize>()
+                    + h.conditions
+                        .iter()
+                        .map(|c| {
+                            size_of::<api::TagEventCondition>() + c.message.len() + c.reason.len()
+                        })
+                        .sum::<usize>()
+            })
+            .sum();
+        size_of::<Self>()
+            + self.meta.approximate_size()
+            + spec
+            + status
+            + self.status_repository.len()
+            + self.public_repository.len()
+            + self.followers.len() * size_of::<(TagName, Vec<TagName>)>()
     }
 
     /// Records when the stream was created.
@@ -421,6 +488,26 @@ fn histories_from_wire(
     histories
 }
 
+/// The history limit kept in [`api::HISTORY_LIMIT_ANNOTATION`], if any: a
+/// positive decimal integer.
+fn history_limit_from_wire(
+    meta: &api::ObjectMeta,
+    errs: &mut Vec<FieldError>,
+) -> Option<NonZeroUsize> {
+    let value = meta.annotations.get(api::HISTORY_LIMIT_ANNOTATION)?;
+    match value.parse::<NonZeroUsize>() {
+        Ok(n) if n.to_string() == *value => Some(n),
+        _ => {
+            errs.push(FieldError::invalid(
+                format!("metadata.annotations[{}]", api::HISTORY_LIMIT_ANNOTATION),
+                value,
+                "a history limit must be a positive integer in decimal, without sign or leading zeros",
+            ));
+            None
+        }
+    }
+}
+
 impl TryFrom<api::ImageStream> for ImageStream {
     type Error = ValidationError;
 
@@ -470,6 +557,7 @@ impl TryFrom<api::ImageStream> for ImageStream {
         }
 
         let histories = histories_from_wire(std::mem::take(&mut wire.status.tags), &mut errs);
+        let history_limit = history_limit_from_wire(&wire.metadata, &mut errs);
 
         ValidationError::check(errs)?;
         let Some((name, namespace)) = typed else {
@@ -491,7 +579,7 @@ impl TryFrom<api::ImageStream> for ImageStream {
             public_repository: wire.status.public_docker_image_repository,
             histories,
             index: resolve::ImageIndex::default(),
-            history_limit: None,
+            history_limit,
             followers: BTreeMap::new(),
         }
         .with_followers())

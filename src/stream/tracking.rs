@@ -1,12 +1,12 @@
 //! Tracking tags: same-stream `ImageStreamTag` sources that follow another
 //! tag's current image.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 
 use crate::reference::TagName;
 
-use super::{ImageStream, SpecTag, TagSource};
+use super::{ImageStream, SpecTag, TagHistory, TagSource};
 
 /// Why [`ImageStream::follow_tag_reference`] stopped: `oc`'s messages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
@@ -68,49 +68,165 @@ impl ImageStream {
         matches!(source, TagSource::ImageStreamTag { .. }) && self.tracked_tag(source).is_none()
     }
 
+    /// One hop of a tracking chain from `tag`: where its spec tag leads.
+    fn step(&self, tag: &str) -> Step<'_> {
+        let Some((key, spec)) = self.spec_tags.get_key_value(tag) else {
+            return Step::Missing;
+        };
+        match spec.source() {
+            Some(src) if self.points_elsewhere(src) => Step::Elsewhere,
+            Some(src) => match self.tracked_tag(src) {
+                Some(next) => Step::Track(next),
+                None => Step::Root(key, spec),
+            },
+            None => Step::Root(key, spec),
+        }
+    }
+
     /// `oc`'s `FollowTagReference` (§7.3): follows same-stream tag references
     /// from `tag` to the tag that holds a real source.
+    ///
+    /// One walk costs O(k log k) for a chain of k tags. To follow every
+    /// tag of a stream, use [`tracking`](Self::tracking), which resolves all
+    /// chains in one pass.
     ///
     /// # Errors
     ///
     /// `reference tag is circular`, `reference tag is not found` (no spec
     /// tag on the chain), `reference tag points to another imagestream`.
     pub fn follow_tag_reference(&self, tag: &str) -> Result<Followed<'_>, FollowError> {
-        // Chains are short: a vector beats a set.
-        let mut seen: Vec<&str> = Vec::new();
-        let mut current = self.spec_tags.get_key_value(tag).map(|(k, _)| k);
-        let mut name: &str = tag;
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut name = tag;
         let mut multiple = false;
         loop {
-            if seen.contains(&name) {
+            if !seen.insert(name) {
                 return Err(FollowError::Circular);
             }
-            seen.push(name);
-            let Some((key, spec)) = current.and_then(|k| self.spec_tags.get_key_value(k)) else {
-                return Err(FollowError::NotFound);
-            };
-            let next = match spec.source() {
-                Some(src) if self.points_elsewhere(src) => return Err(FollowError::OtherStream),
-                Some(src) => self.tracked_tag(src),
-                None => None,
-            };
-            match next {
-                None => {
+            match self.step(name) {
+                Step::Missing => return Err(FollowError::NotFound),
+                Step::Elsewhere => return Err(FollowError::OtherStream),
+                Step::Root(tag, spec) => {
                     return Ok(Followed {
-                        tag: key.clone(),
+                        tag: tag.clone(),
                         spec,
                         multiple,
                     });
                 }
-                Some(next) => {
+                Step::Track(next) => {
                     name = next.as_str();
-                    current = self.spec_tags.get_key_value(next.as_str()).map(|(k, _)| k);
-                    if current.is_none() && seen.contains(&name) {
-                        return Err(FollowError::Circular);
-                    }
                     multiple = true;
                 }
             }
+        }
+    }
+
+    /// Resolves every spec tag's tracking chain at once, in O(n log n)
+    /// for n spec tags: each tag is walked once and its result shared by
+    /// every chain through it. [`Tracking::follow`] then answers as
+    /// [`follow_tag_reference`](Self::follow_tag_reference) does.
+    ///
+    /// ```
+    /// use imagestream::stream::{ImageStream, SpecContext, SpecTag, TagSource};
+    ///
+    /// let mut is = ImageStream::new("default".parse()?, "app".parse()?)?;
+    /// let ctx = SpecContext::new(imagestream::chrono::Utc::now());
+    /// let busybox = TagSource::DockerImage("busybox:1".parse()?);
+    /// is.set_spec_tag("a".parse()?, SpecTag::new(busybox), &ctx)?;
+    /// let track_a = TagSource::ImageStreamTag {
+    ///     namespace: None,
+    ///     stream: None,
+    ///     tag: "a".parse()?,
+    /// };
+    /// is.set_spec_tag("b".parse()?, SpecTag::new(track_a), &ctx)?;
+    /// let tracking = is.tracking();
+    /// assert_eq!(tracking.follow("b")?.tag, "a");
+    /// assert!(tracking.follow("b")?.multiple);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn tracking(&self) -> Tracking<'_> {
+        // One sequential pass over the spec, then array work only: on a
+        // large stream every map lookup by name is a few cache misses.
+        let entries: Vec<(&TagName, &SpecTag)> = self.spec_tags.iter().collect();
+        let index: HashMap<&str, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| (t.as_str(), i))
+            .collect();
+        let hops: Vec<Hop> = entries
+            .iter()
+            .map(|(_, spec)| match spec.source() {
+                Some(src) if self.points_elsewhere(src) => Hop::Elsewhere,
+                Some(src) => match self.tracked_tag(src) {
+                    Some(next) => index
+                        .get(next.as_str())
+                        .map_or(Hop::Missing, |&j| Hop::Track(j)),
+                    None => Hop::Root,
+                },
+                None => Hop::Root,
+            })
+            .collect();
+        let n = entries.len();
+        let mut results: Vec<Option<Result<(usize, bool), FollowError>>> = vec![None; n];
+        let mut on_cycle = vec![false; n];
+        // Position in the current walk, for tags on it.
+        let mut on_path: Vec<Option<usize>> = vec![None; n];
+        let mut path: Vec<usize> = Vec::new();
+        for first in 0..n {
+            if results[first].is_some() {
+                continue;
+            }
+            path.clear();
+            let mut current = first;
+            // The result of the tag the walk ended on; every tag on the
+            // path took at least one hop to it.
+            let end: Result<(usize, bool), FollowError> = loop {
+                if let Some(r) = &results[current] {
+                    break r.clone();
+                }
+                if let Some(at) = on_path[current] {
+                    for &t in &path[at..] {
+                        on_cycle[t] = true;
+                    }
+                    break Err(FollowError::Circular);
+                }
+                match hops[current] {
+                    Hop::Elsewhere => {
+                        results[current] = Some(Err(FollowError::OtherStream));
+                        break Err(FollowError::OtherStream);
+                    }
+                    Hop::Root => {
+                        results[current] = Some(Ok((current, false)));
+                        break Ok((current, false));
+                    }
+                    Hop::Missing => {
+                        on_path[current] = Some(path.len());
+                        path.push(current);
+                        break Err(FollowError::NotFound);
+                    }
+                    Hop::Track(next) => {
+                        on_path[current] = Some(path.len());
+                        path.push(current);
+                        current = next;
+                    }
+                }
+            };
+            let hopped = end.map(|(root, _)| (root, true));
+            for &t in &path {
+                on_path[t] = None;
+                results[t] = Some(hopped.clone());
+            }
+        }
+        Tracking {
+            entries,
+            index,
+            hops,
+            results: results
+                .into_iter()
+                // Every tag was resolved by the loop above.
+                .map(|r| r.unwrap_or(Err(FollowError::NotFound)))
+                .collect(),
+            on_cycle,
         }
     }
 
@@ -124,13 +240,25 @@ impl ImageStream {
 
     /// Recomputes the follower map from the spec (after any spec change).
     pub(crate) fn rebuild_followers(&mut self) {
-        let mut map: BTreeMap<TagName, Vec<TagName>> = BTreeMap::new();
-        for (name, spec) in &self.spec_tags {
-            if let Some(target) = spec.source().and_then(|s| self.tracked_tag(s)) {
-                map.entry(target.clone()).or_default().push(name.clone());
+        // Sorted pairs, grouped, then built in bulk: no random inserts.
+        let mut pairs: Vec<(&TagName, &TagName)> = self
+            .spec_tags
+            .iter()
+            .filter_map(|(name, spec)| {
+                let target = spec.source().and_then(|s| self.tracked_tag(s))?;
+                Some((target, name))
+            })
+            .collect();
+        // Stable: followers stay in name order.
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        let mut grouped: Vec<(TagName, Vec<TagName>)> = Vec::new();
+        for (target, name) in pairs {
+            match grouped.last_mut() {
+                Some((t, names)) if t == target => names.push(name.clone()),
+                _ => grouped.push((target.clone(), vec![name.clone()])),
             }
         }
-        self.followers = map;
+        self.followers = grouped.into_iter().collect();
     }
 
     pub(crate) fn with_followers(mut self) -> Self {
@@ -138,64 +266,135 @@ impl ImageStream {
         self
     }
 
-    /// Whether tracking `target` from `tag` would close a circle; returns the
-    /// circle.
-    pub(crate) fn would_cycle(&self, tag: &TagName, target: &TagName) -> Option<CircularReference> {
-        let mut chain = vec![tag.clone(), target.clone()];
-        if target == tag {
-            return Some(CircularReference { chain });
-        }
-        let mut seen = BTreeSet::from([tag.clone()]);
-        let mut current = target.clone();
-        while seen.insert(current.clone()) {
-            let next = self
-                .spec_tags
-                .get(current.as_str())
-                .and_then(|s| s.source())
-                .and_then(|s| self.tracked_tag(s))?
-                .clone();
-            chain.push(next.clone());
-            if next == *tag {
-                return Some(CircularReference { chain });
-            }
-            current = next;
-        }
-        None
-    }
-
     /// After `tag`'s current entry changed, gives every follower the same
     /// entry (§5 rules), transitively and in a fixed order (breadth first,
     /// followers by name); each tag is visited at most once, so a circle
     /// stops. Returns the followers that changed, in visiting order.
     pub(crate) fn propagate(&mut self, tag: &TagName) -> Vec<TagName> {
+        // The follower map stays borrowed while histories change: no
+        // clones of names to walk, one per changed tag to report.
+        let Self {
+            histories,
+            index,
+            followers,
+            history_limit,
+            ..
+        } = self;
         let mut changed = Vec::new();
-        let mut visited = BTreeSet::from([tag.clone()]);
-        let mut queue = VecDeque::from([tag.clone()]);
+        // Looked up, never iterated.
+        let mut visited: HashSet<&str> = HashSet::from([tag.as_str()]);
+        let mut queue: VecDeque<&str> = VecDeque::from([tag.as_str()]);
         while let Some(source) = queue.pop_front() {
-            let Some(event) = self
-                .histories
-                .get(source.as_str())
-                .and_then(|h| h.current())
-                .cloned()
-            else {
+            let Some(event) = histories.get(source).and_then(TagHistory::current).cloned() else {
                 continue;
             };
-            let followers: Vec<TagName> = self
-                .followers(source.as_str())
-                .into_iter()
-                .cloned()
-                .collect();
-            for f in followers {
-                if !visited.insert(f.clone()) {
+            let Some(next) = followers.get(source) else {
+                continue;
+            };
+            for f in next {
+                if !visited.insert(f.as_str()) {
                     continue;
                 }
-                if self.add_to_history(&f, event.clone()).changed() {
+                let outcome =
+                    super::edit::add_to_history(histories, index, *history_limit, f, event.clone());
+                if outcome.changed() {
                     changed.push(f.clone());
-                    queue.push_back(f);
+                    queue.push_back(f.as_str());
                 }
             }
         }
         changed
+    }
+}
+
+/// One hop of a tracking chain.
+enum Step<'a> {
+    /// The tag has no spec tag.
+    Missing,
+    /// Its source is a tag of another stream or namespace.
+    Elsewhere,
+    /// Its source is not a tag of this stream: the chain ends here.
+    Root(&'a TagName, &'a SpecTag),
+    /// It tracks this tag of the same stream.
+    Track(&'a TagName),
+}
+
+/// One hop of a tracking chain, by index into the spec tags.
+#[derive(Debug, Clone, Copy)]
+enum Hop {
+    /// The tracked tag has no spec tag.
+    Missing,
+    /// The source is a tag of another stream or namespace.
+    Elsewhere,
+    /// The source is not a tag of this stream: the chain ends here.
+    Root,
+    /// It tracks this spec tag of the same stream.
+    Track(usize),
+}
+
+/// Every spec tag's tracking chain, resolved once (see
+/// [`ImageStream::tracking`]).
+#[derive(Debug, Clone)]
+pub struct Tracking<'a> {
+    /// The spec tags, in name order.
+    entries: Vec<(&'a TagName, &'a SpecTag)>,
+    /// Name -> position in `entries` (looked up, never iterated).
+    index: HashMap<&'a str, usize>,
+    hops: Vec<Hop>,
+    /// Per spec tag: the index of its chain's last tag and whether a hop
+    /// was taken, or why the chain broke.
+    results: Vec<Result<(usize, bool), FollowError>>,
+    /// Per spec tag: whether it lies on a circle of tracking tags.
+    on_cycle: Vec<bool>,
+}
+
+impl<'a> Tracking<'a> {
+    /// Where `tag`'s chain ends, as
+    /// [`ImageStream::follow_tag_reference`] answers, in O(1).
+    ///
+    /// # Errors
+    ///
+    /// As [`ImageStream::follow_tag_reference`].
+    pub fn follow(&self, tag: &str) -> Result<Followed<'a>, FollowError> {
+        let i = *self.index.get(tag).ok_or(FollowError::NotFound)?;
+        let (root, multiple) = self.results[i].clone()?;
+        let (tag, spec) = self.entries[root];
+        Ok(Followed {
+            tag: tag.clone(),
+            spec,
+            multiple,
+        })
+    }
+
+    /// Whether any spec tag lies on a circle of tracking tags.
+    #[must_use]
+    pub fn has_circle(&self) -> bool {
+        self.on_cycle.contains(&true)
+    }
+
+    /// The circle of tracking tags `tag` lies on, starting and ending with
+    /// `tag`, or `None` when it lies on none.
+    #[must_use]
+    pub fn circle(&self, tag: &str) -> Option<CircularReference> {
+        let start = *self.index.get(tag)?;
+        if !self.on_cycle[start] {
+            return None;
+        }
+        let mut chain = vec![self.entries[start].0.clone()];
+        let mut current = start;
+        // On a circle every hop leads to another tag of the circle, so the
+        // walk returns to `start` within `entries.len()` hops.
+        for _ in 0..self.entries.len() {
+            let Hop::Track(next) = self.hops[current] else {
+                return None;
+            };
+            chain.push(self.entries[next].0.clone());
+            if next == start {
+                return Some(CircularReference { chain });
+            }
+            current = next;
+        }
+        None
     }
 }
 

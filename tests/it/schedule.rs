@@ -23,7 +23,7 @@ fn run(s: &mut Scheduler<u32, u32>, seconds: i64) -> Vec<(i64, u32)> {
 
 #[test]
 fn a_stream_comes_up_once_per_interval() {
-    let mut s = Scheduler::new(ScheduleConfig::default(), start());
+    let mut s = Scheduler::new(ScheduleConfig::default(), start()).unwrap();
     s.add(7, 0);
     let seen = run(&mut s, 2 * 3600);
     let times: Vec<i64> = seen.iter().map(|(t, _)| *t).collect();
@@ -39,7 +39,7 @@ fn bucket_counts_follow_the_interval() {
     assert_eq!(config(120).buckets(), 8);
     assert_eq!(config(5).buckets(), 2);
     // Two buckets (three with the current one) over five minutes.
-    let mut s = Scheduler::new(config(5), start());
+    let mut s = Scheduler::new(config(5), start()).unwrap();
     s.add(1, 0);
     let times: Vec<i64> = run(&mut s, 900).iter().map(|(t, _)| *t).collect();
     assert_eq!(times, [300, 600, 900]);
@@ -47,7 +47,7 @@ fn bucket_counts_follow_the_interval() {
 
 #[test]
 fn new_streams_spread_over_the_buckets() {
-    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start());
+    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start()).unwrap();
     for k in 0..8 {
         s.add(k, 0);
     }
@@ -66,7 +66,7 @@ fn new_streams_spread_over_the_buckets() {
 
 #[test]
 fn the_import_limiter_skips_streams_until_their_next_turn() {
-    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(6), start());
+    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(6), start()).unwrap();
     for k in 0..100 {
         s.add(k, 0);
     }
@@ -80,7 +80,7 @@ fn the_import_limiter_skips_streams_until_their_next_turn() {
     }
     assert_eq!((imported, skipped), (12, 13));
     // Unlimited: all of them.
-    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start());
+    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start()).unwrap();
     for k in 0..100 {
         s.add(k, 0);
     }
@@ -89,7 +89,7 @@ fn the_import_limiter_skips_streams_until_their_next_turn() {
 
 #[test]
 fn delay_add_and_conditional_remove() {
-    let mut s = Scheduler::new(ScheduleConfig::default(), start());
+    let mut s = Scheduler::new(ScheduleConfig::default(), start()).unwrap();
     s.add(1, 10);
     assert!(s.contains(&1));
     // Re-adding updates the value only.
@@ -117,7 +117,7 @@ fn delay_add_and_conditional_remove() {
 proptest! {
     #[test]
     fn every_stream_comes_up_every_interval(keys in prop::collection::btree_set(0u32..1000, 1..60), offset in 0i64..900) {
-        let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start());
+        let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start()).unwrap();
         let _ = s.due(start() + TimeDelta::seconds(offset));
         for k in &keys {
             s.add(*k, 0);
@@ -140,7 +140,7 @@ proptest! {
 
 #[test]
 fn removed_readded_and_delayed_streams_come_up_once_per_turn() {
-    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start());
+    let mut s = Scheduler::new(ScheduleConfig::default().max_per_minute(0), start()).unwrap();
     for k in 0..4 {
         s.add(k, 0);
     }

@@ -21,6 +21,34 @@ pub(crate) fn run<S: StreamStore + ImageStore>(make: impl Fn() -> S) {
     paging(&make());
     changes_since(&make());
     images(&make());
+    server_fields(&make());
+}
+
+/// The store, not the client, sets uid, resourceVersion and the deletion
+/// request on create (issue #10, point 12).
+fn server_fields<S: StreamStore>(store: &S) {
+    let forged = |ns: &str| {
+        let json = serde_json::json!({
+            "metadata": {
+                "name": "app", "namespace": ns,
+                "uid": "stolen-uid", "resourceVersion": "99999",
+                "deletionTimestamp": "2001-01-02T00:00:00Z",
+                "deletionGracePeriodSeconds": 30,
+            },
+        });
+        ImageStream::try_from(serde_json::from_value::<api::ImageStream>(json).unwrap()).unwrap()
+    };
+    let a = store.create(forged("one")).unwrap();
+    let b = store.create(forged("two")).unwrap();
+    for s in [&a, &b] {
+        let meta = s.value.metadata();
+        assert_ne!(meta.uid, "stolen-uid");
+        assert!(!meta.uid.is_empty());
+        assert_eq!(meta.resource_version, s.resource_version.to_string());
+        assert_eq!(meta.deletion_timestamp, None);
+        assert_eq!(meta.deletion_grace_period_seconds, None);
+    }
+    assert_ne!(a.value.metadata().uid, b.value.metadata().uid);
 }
 
 fn create_get_update_conflict<S: StreamStore>(store: &S) {
