@@ -61,3 +61,19 @@ pub use stream::{
     TagEvent, TagEventCondition, TagImportPolicy, TagReference, TagReferencePolicy,
 };
 pub use views::{ImageStreamImage, ImageStreamTag};
+
+/// The prefix of every annotation holding the crate's own state on the
+/// wire (SPEC §13): never under `openshift.io`, so OpenShift round-trips
+/// such annotations untouched and no OpenShift key is ever shadowed.
+///
+/// ```
+/// use imagestream::api::{ANNOTATION_PREFIX, CONTENT_VERIFIED_ANNOTATION};
+///
+/// assert!(CONTENT_VERIFIED_ANNOTATION.starts_with(ANNOTATION_PREFIX));
+/// ```
+pub const ANNOTATION_PREFIX: &str = "imagestream.rs/";
+
+/// On a stored [`Image`]: `"true"` when its manifest hashes to its name,
+/// `"false"` when it came without one. The store writes it (a client's
+/// value is overwritten); see [`crate::stream::Content`].
+pub const CONTENT_VERIFIED_ANNOTATION: &str = "imagestream.rs/content-verified";

@@ -2,7 +2,8 @@
 
 use super::{ImageStreams, ServiceError};
 use crate::ops::import::{
-    ImportResult, TagImport, apply_import, imported_image, plan_import, plan_scheduled_import,
+    ImportError, ImportResult, TagImport, apply_import, check_imported_image, imported_image,
+    plan_import, plan_scheduled_import,
 };
 use crate::ports::{
     Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore, Subject, Verb,
@@ -80,7 +81,7 @@ where
             };
             let result = match self.registry.resolve(&ask) {
                 Ok(found) => {
-                    let image = imported_image(
+                    let mut image = imported_image(
                         &request.from,
                         &found.digest,
                         &found.media_type,
@@ -89,8 +90,21 @@ where
                         found.manifests,
                         now,
                     );
-                    self.store.create_image_if_absent(image.clone())?;
-                    ImportResult::Imported(Box::new(image))
+                    // A fetched manifest makes the image verified (SPEC §13);
+                    // an answer that is not what was asked for (another
+                    // digest for a pinned tag, a manifest hashing elsewhere)
+                    // is a failure and stores nothing.
+                    image.docker_image_manifest = found.manifest;
+                    match check_imported_image(&request, &image) {
+                        Ok(_) => {
+                            self.store.put_image(image.clone())?;
+                            ImportResult::Imported(Box::new(image))
+                        }
+                        Err(e) => ImportResult::Failed {
+                            reason: ImportError::REASON.to_owned(),
+                            message: e.to_string(),
+                        },
+                    }
                 }
                 Err(e) => ImportResult::Failed {
                     reason: e.reason().to_owned(),

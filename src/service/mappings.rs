@@ -5,26 +5,37 @@ use std::cell::RefCell;
 use super::{ImageStreams, ServiceError};
 use crate::api;
 use crate::ports::{Authorizer, Clock, ImageStore, Registry, Resource, StreamStore, Subject, Verb};
-use crate::reference::{Digest, Namespace};
-use crate::stream::{FieldError, ImageStreamMapping, TagEvent, ValidationError};
+use crate::reference::Namespace;
+use crate::stream::{
+    Content, ContentError, FieldError, ImageStreamMapping, TagEvent, ValidationError,
+};
 
-/// The manifest a mapping carries must hash to the image's name (sha256
-/// names only; other algorithms are not checked).
+/// The image a mapping carries must be what its name says: a manifest, if
+/// present, hashes to the name with the name's algorithm (sha256, sha384
+/// or sha512; SPEC §13, [`Content::check`]).
 fn check_manifest_digest(mapping: &ImageStreamMapping) -> Result<(), ValidationError> {
-    let manifest = &mapping.image().docker_image_manifest;
-    let name = mapping.image_name();
-    if manifest.is_empty() || !name.as_str().starts_with("sha256:") {
-        return Ok(());
+    match Content::check(&mapping.image_to_store()) {
+        Ok(_) => Ok(()),
+        Err(ContentError::ManifestMismatch { name, actual }) => {
+            ValidationError::check(vec![FieldError::invalid(
+                "image.dockerImageManifest",
+                actual.as_str(),
+                format!("the manifest's digest does not match the image name {name}"),
+            )])
+        }
+        Err(e @ ContentError::ConfigNotInManifest { .. }) => {
+            ValidationError::check(vec![FieldError::invalid(
+                "image.dockerImageConfig",
+                "",
+                e.to_string(),
+            )])
+        }
+        Err(e) => ValidationError::check(vec![FieldError::invalid(
+            "image.metadata.name",
+            mapping.image_name().as_str(),
+            e.to_string(),
+        )]),
     }
-    let actual = Digest::of_sha256(manifest.as_bytes());
-    if actual == *name {
-        return Ok(());
-    }
-    ValidationError::check(vec![FieldError::invalid(
-        "image.dockerImageManifest",
-        actual.as_str(),
-        format!("the manifest's digest does not match the image name {name}"),
-    )])
 }
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
@@ -36,15 +47,21 @@ where
 {
     /// Records an image pushed to the integrated registry (`POST
     /// imagestreammappings`, §10): the stream must exist (the mapping does
-    /// not create it); the image is stored unless one of that name exists
-    /// (an existing image keeps its content); the event is added to the
-    /// tag (`latest` if none) at the stream's generation, followers
-    /// updated. On a storage conflict the stream is read again and the
-    /// write retried, unless the tag has meanwhile moved to another image,
+    /// not create it); the image is stored by the content rule of
+    /// [`ImageStore::put_image`] (an existing image keeps its content
+    /// unless this one is verified and the stored one is not); the event
+    /// is added to the tag (`latest` if none) at the stream's generation,
+    /// followers updated. On a storage conflict the stream is read again
+    /// and the write retried, unless the tag has meanwhile moved to another image,
     /// which is returned as the conflict.
     ///
-    /// **Beyond OpenShift:** when the mapping carries the manifest, its
-    /// sha256 must be the image's name; otherwise nothing is written.
+    /// **Beyond OpenShift** (SPEC §13): when the mapping carries the
+    /// manifest, it must hash to the image's name with the name's algorithm
+    /// (sha256, sha384, sha512); otherwise nothing is written. A mapping
+    /// with the manifest stores a verified image, which replaces an
+    /// unverified one of that name (mapped earlier without a manifest,
+    /// perhaps with a forged config); one without stays unverified and
+    /// never replaces anything.
     ///
     /// # Errors
     ///
@@ -79,9 +96,9 @@ where
         let (stream, tag) = (mapping.stream(), mapping.tag());
         // The stream must exist before the image is stored.
         self.store.get(&namespace, stream)?;
-        let existed = !self
-            .store
-            .create_image_if_absent(mapping.image_to_store())?;
+        // The content rule (SPEC §13): a verified image replaces an
+        // unverified one of the same name; see ImageStore::put_image.
+        let existed = self.store.put_image(mapping.image_to_store())?.existed();
         let now = self.clock.now();
         // The tag's entry as last read: after a conflict, retry only if the
         // tag still points where it did (generation and time aside).

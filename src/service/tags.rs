@@ -43,9 +43,13 @@ where
     }
 
     /// Deletes a tag (`oc tag -d`): spec and history; followers keep theirs.
+    /// `istag` is strictly `<stream>:<tag>`, as the server's `DELETE
+    /// imagestreamtags/<stream>:<tag>`: `app` and `app:` are refused, not
+    /// read as `app:latest` (`oc tag -d app` sends `app:latest` itself).
     ///
     /// # Errors
     ///
+    /// `ImageStreamTags must be retrieved with <name>:<tag>` (BadRequest),
     /// Forbidden, `imagestreamtags.image.openshift.io "<stream>:<tag>" not found`.
     pub fn delete_tag(
         &self,
@@ -53,8 +57,12 @@ where
         namespace: &Namespace,
         istag: &str,
     ) -> Result<(), ServiceError> {
-        let parsed =
-            IsTagName::parse_lenient(istag).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        // OAS `registry/imagestreamtag/rest.go` :: nameAndTag: the strict
+        // `ParseImageStreamTagName`, any failure the one BadRequest below;
+        // `app` and `app:` do not default to `app:latest` here.
+        let parsed = IsTagName::parse(istag).map_err(|_| {
+            ServiceError::BadRequest("ImageStreamTags must be retrieved with <name>:<tag>".into())
+        })?;
         self.authorize(
             subject,
             Verb::Delete,

@@ -4,7 +4,7 @@ use super::{ImageStreams, ServiceError};
 use crate::api;
 use crate::ports::{Authorizer, Clock, ImageStore, Registry, Resource, StreamStore, Subject, Verb};
 use crate::reference::{Digest, IsImageName, IsTagName, Namespace};
-use crate::stream::ResolveError;
+use crate::stream::{Content, ResolveError};
 
 /// The views return images without their raw manifest and config, as the
 /// server does (§11.1, §12.2).
@@ -23,7 +23,9 @@ where
 {
     /// The `istag` view (§11.1): the tag's spec, current image (from the
     /// image store, with the pull spec resolved for the reference policy),
-    /// conditions and generation.
+    /// conditions and generation. The image carries the store's content
+    /// state ([`CONTENT_VERIFIED_ANNOTATION`](api::CONTENT_VERIFIED_ANNOTATION),
+    /// SPEC §13), which a spec tag annotation cannot override.
     ///
     /// # Errors
     ///
@@ -63,7 +65,11 @@ where
         let annotations = spec
             .and_then(|s| s.annotations().cloned())
             .unwrap_or_default();
+        // The spec tag's annotations are merged into the image's (§11.1),
+        // but never over the store's content state (SPEC §13).
+        let content = Content::of_stored(&image);
         image.metadata.annotations.extend(annotations.clone());
+        content.stamp(&mut image);
         image.docker_image_reference = is.resolve_reference_for_event(parsed.tag(), event);
         let wire = api::ImageStream::from(is);
         Ok(api::ImageStreamTag {
@@ -90,7 +96,9 @@ where
         })
     }
 
-    /// The `isimage` view (§12): an image of the stream, by id or id prefix.
+    /// The `isimage` view (§12): an image of the stream, by id or id prefix,
+    /// carrying the store's content state
+    /// ([`CONTENT_VERIFIED_ANNOTATION`](api::CONTENT_VERIFIED_ANNOTATION)).
     /// An ambiguous prefix is always an error (better than the server,
     /// where the last match in map order wins).
     ///

@@ -58,6 +58,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod content;
 mod edit;
 mod generation;
 mod history;
@@ -74,6 +75,7 @@ use std::num::NonZeroUsize;
 use crate::api;
 use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 
+pub use content::{Content, ContentError, ImageWrite, seal_image};
 pub use edit::{PruneOptions, Pruned, RollbackError, RollbackTarget};
 pub use generation::{
     AnySource, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext, SpecError,

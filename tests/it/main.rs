@@ -5,6 +5,7 @@
 
 mod util;
 
+mod all_or_nothing;
 mod alloc;
 mod autotraits;
 mod describe;
@@ -22,4 +23,5 @@ mod references;
 mod schedule;
 mod service;
 mod tag;
+mod tag_rules;
 mod trigger;
