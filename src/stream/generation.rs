@@ -192,6 +192,22 @@ pub enum SpecError {
     Invalid(#[from] ValidationError),
 }
 
+/// The wire's spec tag validation (§4.3) on typed spec tags, so the typed
+/// and the wire path accept the same streams (OAS
+/// `pkg/image/apis/image/validation/validation.go` ::
+/// ValidateImageStreamTagReference runs on every spec tag of every create
+/// and update, whoever builds the object). For example a scheduled import
+/// of an `ImageStreamTag` source is refused with `spec.tags[<t>].
+/// importPolicy.scheduled: Invalid value: true: only tags pointing to
+/// Docker repositories may be scheduled for background import`.
+fn check_spec_tags(tags: &BTreeMap<TagName, SpecTag>) -> Result<(), ValidationError> {
+    let mut errs = Vec::new();
+    for (t, s) in tags {
+        super::spec::check_spec_tag(t, s, &mut errs);
+    }
+    ValidationError::check(errs)
+}
+
 impl ImageStream {
     /// `tagRefChanged` (§8): whether `next` differs from `old` in a way that
     /// re-resolves the tag. Changes of kind, `scheduled`, `insecure` and
@@ -230,7 +246,9 @@ impl ImageStream {
     /// # Errors
     ///
     /// [`SpecError::Circular`] when a tracking tag would close a circle,
-    /// [`SpecError::Invalid`] when a source stream is missing
+    /// [`SpecError::Invalid`] when a spec tag fails the wire's validation
+    /// (§4.3, the same checks as reading a stream: e.g. a scheduled import
+    /// of an `ImageStreamTag` source, an empty image id), when a source stream is missing
     /// (`spec.tags[t].from.name: Not found: "<name>"`) or an image id does
     /// not resolve (`…: error generating tag event: <err>`). Nothing is
     /// changed on error.
@@ -239,6 +257,7 @@ impl ImageStream {
         mut next: BTreeMap<TagName, SpecTag>,
         ctx: &SpecContext<'_>,
     ) -> Result<SpecChanges, SpecError> {
+        check_spec_tags(&next)?;
         let old = std::mem::take(&mut self.spec_tags);
         // updateSpecTagGenerationsForUpdate
         for (t, s) in &mut next {
@@ -306,6 +325,7 @@ impl ImageStream {
     ///
     /// As [`update_spec`](Self::update_spec).
     pub fn prepare_for_create(&mut self, ctx: &SpecContext<'_>) -> Result<SpecChanges, SpecError> {
+        check_spec_tags(&self.spec_tags)?;
         self.meta.generation = 1;
         for s in self.spec_tags.values_mut() {
             s.generation = Some(1);
