@@ -180,7 +180,7 @@ pub enum ImportError {
         /// The reference imported.
         reference: String,
         /// What does not match.
-        error: ContentError,
+        error: Box<ContentError>,
     },
 }
 
@@ -226,7 +226,7 @@ pub fn check_imported_image(
     }
     Content::check(image).map_err(|error| ImportError::Content {
         reference: reference(),
-        error,
+        error: Box::new(error),
     })?;
     Ok(digest)
 }

@@ -120,7 +120,7 @@ pub enum StoreError {
         /// The image's name.
         name: String,
         /// What does not match.
-        error: ContentError,
+        error: Box<ContentError>,
     },
     /// The backend failed.
     #[error("storage unavailable: {0}")]
@@ -374,7 +374,7 @@ impl From<ContentError> for StoreError {
             ContentError::ManifestMismatch { ref name, .. }
             | ContentError::ConfigNotInManifest { ref name, .. } => Self::InvalidImageContent {
                 name: name.to_string(),
-                error,
+                error: Box::new(error),
             },
         }
     }

@@ -49,7 +49,7 @@ where
     ///
     /// # Errors
     ///
-    /// `ImageStreamTags must be retrieved with <name>:<tag>` (BadRequest),
+    /// `ImageStreamTags must be retrieved with <name>:<tag>` (`BadRequest`),
     /// Forbidden, `imagestreamtags.image.openshift.io "<stream>:<tag>" not found`.
     pub fn delete_tag(
         &self,
@@ -105,7 +105,7 @@ where
     /// # Errors
     ///
     /// The first error, with the messages of the destinations done before
-    /// it: `oc`'s argument and flag errors ([`TagError`]), Forbidden, not
+    /// it: `oc`'s argument and flag errors ([`TagError`](crate::ops::tag::TagError)), Forbidden, not
     /// found, field errors.
     pub fn tag(
         &self,

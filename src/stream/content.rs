@@ -1,49 +1,53 @@
 //! Image content: an image's content is what its digest says (SPEC §13).
 //!
-//! OpenShift trusts the first writer: an image (cluster-scoped, named by
-//! its manifest digest) is created once, and a later create of the same
-//! name is ignored without comparing contents (OAS
-//! `registry/imagestreammapping/rest.go` :: Create ignores AlreadyExists;
-//! OAS `registry/image/strategy.go` :: PrepareForUpdate keeps the old
-//! metadata). So a user allowed to map images in one namespace can store
-//! a forged config under a digest before the genuine push of that digest
-//! in another namespace, and everyone then sees the forgery.
 //!
-//! This crate does better. Every image a store holds is either
-//! **verified**, its raw manifest (`dockerImageManifest`) hashes to its
-//! name with the name's algorithm (sha256, sha384 or sha512, see
-//! [`Digest::verify`]), or **unverified**, it came without a manifest.
-//! A manifest that does not hash to the name is refused outright. Then:
-//!
-//! | stored \ incoming | unverified | verified |
-//! |---|---|---|
-//! | none | stored ([`ImageWrite::Created`]) | stored ([`ImageWrite::Created`]) |
-//! | unverified | kept ([`ImageWrite::Kept`]) | **replaced** ([`ImageWrite::Replaced`]) |
-//! | verified | kept | kept |
-//!
-//! Verified content always replaces unverified content of the same name;
-//! unverified content never replaces anything. The state is stamped on the
-//! stored image as the annotation [`CONTENT_VERIFIED_ANNOTATION`] (`"true"`
-//! or `"false"`, under the crate's own [`ANNOTATION_PREFIX`]), which the
-//! store writes itself: a value sent by a client is overwritten. The
-//! `istag`/`isimage` views carry it and `describe` shows it as a
-//! `Content:` line.
-//!
-//! What is verified is the manifest and, when the image carries its raw
-//! config (`dockerImageConfig`), that the manifest names the config's
-//! digest. The parsed `dockerImageMetadata` is kept as sent; a store or
-//! registry adapter that derives it from the verified manifest and config
-//! closes that last gap.
-//!
-//! [`ANNOTATION_PREFIX`]: crate::api::ANNOTATION_PREFIX
-//! [`CONTENT_VERIFIED_ANNOTATION`]: crate::api::CONTENT_VERIFIED_ANNOTATION
+//! See [`Content`] for the rule.
 
 use std::fmt;
 
 use crate::api::{self, CONTENT_VERIFIED_ANNOTATION};
 use crate::reference::{Digest, ReferenceError};
 
-/// Whether an image's content was checked against its name.
+/// Whether an image's content was checked against its name: the content
+/// rule of SPEC §13.
+///
+/// OpenShift trusts the first writer: an image (cluster-scoped, named by
+/// its manifest digest) is created once, and a later create of the same
+/// name is ignored without comparing contents (OAS
+/// `registry/imagestreammapping/rest.go` :: Create ignores `AlreadyExists`;
+/// OAS `registry/image/strategy.go` :: `PrepareForUpdate` keeps the old
+/// metadata). So a user allowed to map images in one namespace can store
+/// a forged config under a digest before the genuine push of that digest
+/// in another namespace, and everyone then sees the forgery.
+///
+/// This crate does better. Every image a store holds is either
+/// **verified**, its raw manifest (`dockerImageManifest`) hashes to its
+/// name with the name's algorithm (sha256, sha384 or sha512, see
+/// [`Digest::verify`]), or **unverified**, it came without a manifest.
+/// A manifest that does not hash to the name is refused outright. Then:
+///
+/// | stored \ incoming | unverified | verified |
+/// |---|---|---|
+/// | none | stored ([`ImageWrite::Created`]) | stored ([`ImageWrite::Created`]) |
+/// | unverified | kept ([`ImageWrite::Kept`]) | **replaced** ([`ImageWrite::Replaced`]) |
+/// | verified | kept | kept |
+///
+/// Verified content always replaces unverified content of the same name;
+/// unverified content never replaces anything. The state is stamped on the
+/// stored image as the annotation [`CONTENT_VERIFIED_ANNOTATION`] (`"true"`
+/// or `"false"`, under the crate's own [`ANNOTATION_PREFIX`]), which the
+/// store writes itself: a value sent by a client is overwritten. The
+/// `istag`/`isimage` views carry it and `describe` shows it as a
+/// `Content:` line.
+///
+/// What is verified is the manifest and, when the image carries its raw
+/// config (`dockerImageConfig`), that the manifest names the config's
+/// digest. The parsed `dockerImageMetadata` is kept as sent; a store or
+/// registry adapter that derives it from the verified manifest and config
+/// closes that last gap.
+///
+/// [`ANNOTATION_PREFIX`]: crate::api::ANNOTATION_PREFIX
+/// [`CONTENT_VERIFIED_ANNOTATION`]: crate::api::CONTENT_VERIFIED_ANNOTATION
 ///
 /// Ordered: [`Content::Verified`] is greater, so "the better of two" is
 /// `max`.
@@ -94,7 +98,7 @@ impl Content {
         }
         if !name.verify(manifest) {
             return Err(ContentError::ManifestMismatch {
-                actual: Digest::of(name.algorithm(), manifest),
+                actual: Box::new(Digest::of(name.algorithm(), manifest)),
                 name,
             });
         }
@@ -109,7 +113,7 @@ impl Content {
             {
                 return Err(ContentError::ConfigNotInManifest {
                     name,
-                    config: config_digest,
+                    config: Box::new(config_digest),
                 });
             }
         }
@@ -151,7 +155,7 @@ impl Content {
 
     /// What a store does with an incoming image of this state when
     /// `stored` (of the same name) is what it holds: see the table in the
-    /// [module docs](self).
+    /// [type docs](Content).
     #[must_use]
     pub fn write_over(self, stored: Option<&api::Image>) -> ImageWrite {
         match stored {
@@ -215,7 +219,7 @@ pub enum ContentError {
         /// The image's name.
         name: Digest,
         /// The manifest's digest, with the name's algorithm.
-        actual: Digest,
+        actual: Box<Digest>,
     },
     /// The raw config's digest does not appear in the manifest.
     #[error("the manifest of image {name} does not name its config {config}")]
@@ -223,7 +227,7 @@ pub enum ContentError {
         /// The image's name.
         name: Digest,
         /// The config's sha256 digest.
-        config: Digest,
+        config: Box<Digest>,
     },
 }
 
@@ -269,7 +273,7 @@ mod tests {
                 err,
                 ContentError::ManifestMismatch {
                     name: wrong.clone(),
-                    actual: d.clone()
+                    actual: Box::new(d.clone())
                 },
                 "{alg}"
             );

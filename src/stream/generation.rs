@@ -195,7 +195,7 @@ pub enum SpecError {
 /// The wire's spec tag validation (§4.3) on typed spec tags, so the typed
 /// and the wire path accept the same streams (OAS
 /// `pkg/image/apis/image/validation/validation.go` ::
-/// ValidateImageStreamTagReference runs on every spec tag of every create
+/// `ValidateImageStreamTagReference` runs on every spec tag of every create
 /// and update, whoever builds the object). For example a scheduled import
 /// of an `ImageStreamTag` source is refused with `spec.tags[<t>].
 /// importPolicy.scheduled: Invalid value: true: only tags pointing to

@@ -116,3 +116,38 @@ fn a_pinned_import_answered_with_another_digest_is_a_failure() {
     assert_eq!(history.current().unwrap().image_str(), a.as_str());
     assert!(history.conditions().is_empty());
 }
+
+#[test]
+fn through_the_service_a_pinned_import_answered_with_another_digest_stores_nothing() {
+    use imagestream::ports::{ImageStore, ImportedImage, Subject};
+    use imagestream::service::ImageStreams;
+
+    let service = ImageStreams::in_memory();
+    let admin = Subject::system_admin();
+    let a = Digest::of_sha256(b"image A");
+    let (is, request) = pinned_stream(&a);
+    service.create(&admin, is).unwrap();
+    // The registry answers the pinned reference with image B.
+    let b = ImportedImage::of_manifest(
+        r#"{"image":"B"}"#,
+        "application/vnd.oci.image.manifest.v1+json",
+    );
+    let b_digest = b.digest.clone();
+    service.registry().insert(&request.from, b);
+    let app = StreamName::parse("app").unwrap();
+    service.import(&admin, &ns(), &app).unwrap();
+    let stored = service.get(&admin, &ns(), &app).unwrap().value;
+    let history = stored.history("pinned").unwrap();
+    assert!(history.current().is_none(), "B is not the tag's image");
+    assert_eq!(history.conditions()[0].reason, "BadRequest");
+    assert_eq!(
+        history.conditions()[0].message,
+        format!(
+            "invalid image \"quay.io/app/web@{a}\": the registry answered with {b_digest}, not the requested digest {a}"
+        )
+    );
+    assert!(
+        service.store().list_images().unwrap().is_empty(),
+        "image B is not stored"
+    );
+}

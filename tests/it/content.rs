@@ -215,7 +215,7 @@ fn a_client_claim_or_a_spec_annotation_cannot_mark_content_verified() {
         "the istag's own metadata carries the spec annotation"
     );
     assert_eq!(state(&seen.image), "false", "its image does not");
-    let text = describe_image(&seen.image, &d.to_string(), Utc::now(), Style::Current);
+    let text = describe_image(&seen.image, d.as_str(), Utc::now(), Style::Current);
     assert!(
         text.contains("Content:\tunverified (no manifest checked)"),
         "{text}"
@@ -310,5 +310,76 @@ fn every_algorithm_is_verified_on_mapping() {
         svc.create_mapping(&admin(), mapping("prod", &d, MANIFEST, genuine_config()))
             .unwrap();
         assert_eq!(state(&istag(&svc, "prod").image), "true", "{alg}");
+    }
+}
+
+/// One write to the image store: a name (of three), and whether it comes
+/// with the genuine manifest, none, or a wrong one; `tag` tells writes
+/// apart.
+#[derive(Debug, Clone)]
+struct Put {
+    name: usize,
+    manifest: Option<bool>,
+    tag: u8,
+}
+
+fn put() -> impl proptest::strategy::Strategy<Value = Put> {
+    use proptest::prelude::*;
+    (0usize..3, prop::option::of(any::<bool>()), any::<u8>()).prop_map(|(name, manifest, tag)| {
+        Put {
+            name,
+            manifest,
+            tag,
+        }
+    })
+}
+
+proptest::proptest! {
+    /// The content rule as a model: per name, the stored image is the first
+    /// verified write if there was one, else the first write; wrong
+    /// manifests are refused and change nothing.
+    #[test]
+    fn the_store_follows_the_content_rule(puts in proptest::collection::vec(put(), 0..24)) {
+        let manifests = [r#"{"n":0}"#, r#"{"n":1}"#, r#"{"n":2}"#];
+        let algs = [Algorithm::Sha256, Algorithm::Sha384, Algorithm::Sha512];
+        let names: Vec<Digest> = (0..3).map(|i| Digest::of(algs[i], manifests[i].as_bytes())).collect();
+        let store = MemoryStore::new();
+        // Per name: (tag of the kept write, verified).
+        let mut model: [Option<(u8, bool)>; 3] = [None; 3];
+        for p in &puts {
+            let mut image = api::Image::default();
+            image.metadata.name = names[p.name].to_string();
+            image.docker_image_reference = format!("r/{}", p.tag);
+            match p.manifest {
+                Some(true) => image.docker_image_manifest = manifests[p.name].into(),
+                Some(false) => image.docker_image_manifest = "{}".into(),
+                None => {}
+            }
+            let result = store.put_image(image);
+            match p.manifest {
+                Some(false) => proptest::prop_assert!(result.is_err()),
+                verified => {
+                    let verified = verified.is_some();
+                    proptest::prop_assert!(result.is_ok());
+                    let slot = &mut model[p.name];
+                    match slot {
+                        None => *slot = Some((p.tag, verified)),
+                        Some((_, false)) if verified => *slot = Some((p.tag, true)),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        for (i, expected) in model.iter().enumerate() {
+            match (expected, store.get_image(&names[i])) {
+                (None, Err(_)) => {}
+                (Some((tag, verified)), Ok(stored)) => {
+                    proptest::prop_assert_eq!(&stored.docker_image_reference, &format!("r/{tag}"));
+                    let state = if *verified { Content::Verified } else { Content::Unverified };
+                    proptest::prop_assert_eq!(Content::of_stored(&stored), state);
+                }
+                (e, got) => proptest::prop_assert!(false, "name {i}: expected {e:?}, got {got:?}"),
+            }
+        }
     }
 }
