@@ -383,3 +383,43 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_image_store_port_stays_object_safe() {
+    let store: Arc<dyn ImageStore> = Arc::new(MemoryStore::new());
+    let mut image = api::Image::default();
+    image.metadata.name = Digest::of_sha256(MANIFEST.as_bytes()).to_string();
+    image.docker_image_manifest = MANIFEST.into();
+    assert_eq!(
+        store.put_image(image).unwrap(),
+        imagestream::stream::ImageWrite::Created
+    );
+}
+
+#[test]
+fn describe_shows_the_content_state() {
+    let svc = service();
+    let d = Digest::of_sha256(MANIFEST.as_bytes());
+    svc.create_mapping(
+        &Subject::user("mallory"),
+        mapping("evil", &d, "", forged_config()),
+    )
+    .unwrap();
+    let now = Utc.with_ymd_and_hms(2024, 5, 1, 13, 0, 0).unwrap();
+    let isimage = svc
+        .image_stream_image(&admin(), &ns("evil"), &format!("app@{d}"))
+        .unwrap();
+    insta::assert_snapshot!(
+        "describe_unverified_image",
+        describe_image(&isimage.image, d.as_str(), now, Style::Classic)
+    );
+    svc.create_mapping(&admin(), mapping("prod", &d, MANIFEST, genuine_config()))
+        .unwrap();
+    let isimage = svc
+        .image_stream_image(&admin(), &ns("prod"), &format!("app@{d}"))
+        .unwrap();
+    insta::assert_snapshot!(
+        "describe_verified_image",
+        describe_image(&isimage.image, d.as_str(), now, Style::Classic)
+    );
+}
