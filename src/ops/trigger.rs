@@ -311,8 +311,9 @@ pub fn validate_annotation_triggers(triggers: &[AnnotationTrigger]) -> Result<()
 /// All or nothing: every trigger is checked before any container is
 /// written, so on an error `pod` is unchanged. (OCM
 /// `pkg/image/trigger/annotations/annotations.go` :: `UpdateObjectFromImages`
-/// writes into a deep copy of the object and returns no object with an
-/// error, so the caller never sees a half-updated pod.)
+/// copies the object lazily on the first change, writes into the copy and
+/// returns no object with an error, so the caller never sees a
+/// half-updated pod.)
 ///
 /// # Errors
 ///
