@@ -28,10 +28,12 @@ enum Op {
     Alias {
         tag: u8,
         target: u8,
+        scheduled: bool,
     },
     Pin {
         tag: u8,
         prefix: u8,
+        scheduled: bool,
     },
     External {
         tag: u8,
@@ -123,20 +125,33 @@ fuzz_target!(|ops: Vec<Op>| {
                     }
                 }
             }
-            Op::Alias { tag, target } => {
+            // A scheduled import of a stream source is refused by the
+            // domain as by the wire (one validation path), so the round
+            // trip below holds whatever the flags.
+            Op::Alias {
+                tag,
+                target,
+                scheduled,
+            } => {
                 let s = SpecTag::new(TagSource::ImageStreamTag {
                     namespace: None,
                     stream: None,
                     tag: name(target),
-                });
+                })
+                .with_import_policy(stream::ImportPolicy::default().scheduled(scheduled));
                 let _ = is.set_spec_tag(name(tag), s, &ctx);
             }
-            Op::Pin { tag, prefix } => {
+            Op::Pin {
+                tag,
+                prefix,
+                scheduled,
+            } => {
                 let s = SpecTag::new(TagSource::ImageStreamImage {
                     namespace: None,
                     stream: None,
                     id: digest(prefix).hex()[..4].into(),
-                });
+                })
+                .with_import_policy(stream::ImportPolicy::default().scheduled(scheduled));
                 let _ = is.set_spec_tag(name(tag), s, &ctx);
             }
             Op::External { tag, reference } => {

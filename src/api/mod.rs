@@ -39,13 +39,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-/// The prefix of every annotation that holds this crate's own state on
-/// the wire (SPEC §13): history limits today (see
-/// [`HISTORY_LIMIT_ANNOTATION`]), tag policies and holds later. It is not
-/// under `openshift.io`, so OpenShift and `oc` keep these annotations
-/// untouched through any round trip and never read them.
-pub const ANNOTATION_PREFIX: &str = "imagestream.rs/";
-
 /// The per-stream history limit
 /// ([`stream::ImageStream::set_history_limit`](crate::stream::ImageStream::set_history_limit)):
 /// a positive integer, in decimal, under [`ANNOTATION_PREFIX`]. Read when a
@@ -80,3 +73,22 @@ pub use stream::{
 };
 pub use value::Value;
 pub use views::{ImageStreamImage, ImageStreamTag};
+
+/// The prefix of every annotation holding the crate's own state on the
+/// wire (SPEC §13): history limits ([`HISTORY_LIMIT_ANNOTATION`]), content
+/// state ([`CONTENT_VERIFIED_ANNOTATION`]), tag policies and holds later.
+/// Never under `openshift.io`, so OpenShift and `oc` round-trip such
+/// annotations untouched, never read them, and no OpenShift key is ever
+/// shadowed.
+///
+/// ```
+/// use imagestream::api::{ANNOTATION_PREFIX, CONTENT_VERIFIED_ANNOTATION};
+///
+/// assert!(CONTENT_VERIFIED_ANNOTATION.starts_with(ANNOTATION_PREFIX));
+/// ```
+pub const ANNOTATION_PREFIX: &str = "imagestream.rs/";
+
+/// On a stored [`Image`]: `"true"` when its manifest hashes to its name,
+/// `"false"` when it came without one. The store writes it (a client's
+/// value is overwritten); see [`crate::stream::Content`].
+pub const CONTENT_VERIFIED_ANNOTATION: &str = "imagestream.rs/content-verified";

@@ -15,6 +15,7 @@ mod order;
 mod tabwriter;
 mod units;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -513,6 +514,12 @@ pub fn describe_image_stream_tag(
 
 /// `oc describe isimage/NAME@ID` and `oc describe image/ID`: `image_name`
 /// is what the first line shows (the image's name).
+///
+/// An image stamped by this crate's store shows its content state (SPEC
+/// §13, [`crate::stream::Content`]) as a `Content:` line after `Name:`,
+/// `verified` or `unverified (no manifest checked)`, instead of the
+/// [`CONTENT_VERIFIED_ANNOTATION`](api::CONTENT_VERIFIED_ANNOTATION)
+/// annotation; any other image renders exactly as `oc` renders it.
 #[must_use]
 pub fn describe_image(
     image: &api::Image,
@@ -524,13 +531,28 @@ pub fn describe_image(
     format_string(&mut out, "Image Name", image_name);
     format_string(&mut out, "Docker Image", &image.docker_image_reference);
     format_string(&mut out, "Name", &image.metadata.name);
+    // Beyond `oc` (SPEC §13): the content state the store stamped, on its
+    // own line instead of among the annotations; images stored elsewhere
+    // (without the annotation) render as `oc` renders them.
+    let mut annotations = Cow::Borrowed(&image.metadata.annotations);
+    if let Some(verified) = annotations.get(api::CONTENT_VERIFIED_ANNOTATION) {
+        let state = if verified == "true" {
+            "verified"
+        } else {
+            "unverified (no manifest checked)"
+        };
+        format_string(&mut out, "Content", state);
+        annotations
+            .to_mut()
+            .remove(api::CONTENT_VERIFIED_ANNOTATION);
+    }
     if let Some(c) = image.metadata.creation_timestamp {
         format_string(&mut out, "Created", &ago(now, c));
     }
     if !image.metadata.labels.is_empty() {
         format_map(&mut out, "Labels", &image.metadata.labels);
     }
-    format_annotations(&mut out, &image.metadata.annotations, false);
+    format_annotations(&mut out, &annotations, false);
     let meta = image.docker_image_metadata.clone().unwrap_or_default();
     #[allow(clippy::cast_precision_loss)] // sizes are far below 2^52 bytes
     let size = |n: i64| human_size(n as f64, style);

@@ -12,8 +12,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::api;
 use crate::reference::{Digest, ImageReference, TagName};
 use crate::stream::{
-    Changes, Currents, ImageStream, ImportPolicy, ReferencePolicy, SpecContext, SpecError, SpecTag,
-    TagEvent, TagSource,
+    Changes, Content, ContentError, Currents, ImageStream, ImportPolicy, ReferencePolicy,
+    SpecContext, SpecError, SpecTag, TagEvent, TagSource,
 };
 
 /// The annotation a stream gets when it is imported: the time, RFC 3339.
@@ -152,6 +152,89 @@ pub enum ImportResult {
     },
 }
 
+/// Why a registry's answer cannot be recorded for a tag: the answer
+/// itself is wrong. Recorded like a registry failure, as an
+/// `ImportSuccess=False` condition with reason [`ImportError::REASON`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// The answer's name is not a digest.
+    #[error("invalid image \"{reference}\": the registry's answer is named {name:?}, not a digest")]
+    NotADigest {
+        /// The reference imported.
+        reference: String,
+        /// The answer's name.
+        name: String,
+    },
+    /// A digest-pinned reference answered with another digest.
+    #[error(
+        "invalid image \"{reference}\": the registry answered with {answered}, not the requested digest {requested}"
+    )]
+    PinnedDigestMismatch {
+        /// The reference imported.
+        reference: String,
+        /// The digest it pins.
+        requested: String,
+        /// The digest the registry answered with.
+        answered: Digest,
+    },
+    /// The answer's manifest is not what its digest says.
+    #[error("invalid image \"{reference}\": {error}")]
+    Content {
+        /// The reference imported.
+        reference: String,
+        /// What does not match.
+        error: Box<ContentError>,
+    },
+}
+
+impl ImportError {
+    /// The condition reason of every [`ImportError`]: the registry's answer
+    /// was a bad one (as [`RegistryError::Invalid`](crate::ports::RegistryError::Invalid)).
+    pub const REASON: &'static str = "BadRequest";
+}
+
+/// Checks a registry's answer for `request` before it is stored or
+/// recorded, and returns its digest:
+/// - the image must be named by a digest;
+/// - a digest-pinned request (`repo@sha256:A`) must be answered with that
+///   digest. OpenShift's importer fetches a pinned reference by its digest
+///   and names the image after the digest it asked for (OAS
+///   `pkg/image/importer/importer.go` :: importRepositoryFromDocker,
+///   `getManifestFromSource` with the reference's digest, then
+///   `importManifest(…, d, …)`), so another digest never becomes the tag's
+///   image; here such an answer is a failure condition, never the image;
+/// - a manifest, when the answer carries one, must hash to the name
+///   ([`Content::check`], SPEC §13).
+///
+/// # Errors
+///
+/// The [`ImportError`] to record as the tag's failure.
+pub fn check_imported_image(
+    request: &TagImport,
+    image: &api::Image,
+) -> Result<Digest, ImportError> {
+    let reference = || request.from.as_str().to_owned();
+    let digest = Digest::parse(&image.metadata.name).map_err(|_| ImportError::NotADigest {
+        reference: reference(),
+        name: image.metadata.name.clone(),
+    })?;
+    if let Some(requested) = request.from.id()
+        && requested != digest.as_str()
+    {
+        return Err(ImportError::PinnedDigestMismatch {
+            reference: reference(),
+            requested: requested.to_owned(),
+            answered: digest,
+        });
+    }
+    Content::check(image).map_err(|error| ImportError::Content {
+        reference: reference(),
+        error: Box::new(error),
+    })?;
+    Ok(digest)
+}
+
 /// `MostAccuratePullSpec`: the source with the digest as its id and no tag.
 #[must_use]
 pub fn most_accurate_pull_spec(from: &ImageReference, digest: &Digest) -> ImageReference {
@@ -159,7 +242,10 @@ pub fn most_accurate_pull_spec(from: &ImageReference, digest: &Digest) -> ImageR
 }
 
 /// Applies import results to `stream` as the server does (§14 steps 5 to
-/// 8) at `ctx.now`, each only to the spec it was planned for:
+/// 8) at `ctx.now`, each only to the spec it was planned for, after
+/// [`check_imported_image`] (an answer that fails it, such as another
+/// digest for a digest-pinned tag, is recorded as a failure with reason
+/// [`ImportError::REASON`]):
 /// - **beyond OpenShift:** an answer whose tag's spec is no longer the one
 ///   it was planned from ([`TagImport::planned_for`]: the user changed or
 ///   removed the tag while the registry was asked) is dropped, so an
@@ -213,17 +299,26 @@ pub fn apply_import(
     let mut messages = Vec::new();
     for (request, result) in results {
         let tag = &request.tag;
-        match result {
-            ImportResult::Failed { reason, message } => {
+        // An answer that is not what was asked for is a failure (see
+        // check_imported_image).
+        let checked = match result {
+            ImportResult::Imported(image) => match check_imported_image(request, image) {
+                Ok(digest) => Ok(digest),
+                Err(e) => Err((ImportError::REASON.to_owned(), e.to_string())),
+            },
+            ImportResult::Failed { reason, message } => Err((reason.clone(), message.clone())),
+        };
+        match checked {
+            Err((reason, message)) => {
                 let condition = api::TagEventCondition {
                     type_: IMPORT_SUCCESS.into(),
                     status: "False".into(),
                     last_transition_time: Some(now),
-                    reason: reason.clone(),
+                    reason,
                     message: if message.is_empty() {
                         "unknown error prevented import".into()
                     } else {
-                        message.clone()
+                        message
                     },
                     generation: next_generation,
                 };
@@ -247,10 +342,7 @@ pub fn apply_import(
                     spec.insert(tag.clone(), reset);
                 }
             }
-            ImportResult::Imported(image) => {
-                let Ok(digest) = Digest::parse(&image.metadata.name) else {
-                    continue;
-                };
+            Ok(digest) => {
                 let pull_spec = most_accurate_pull_spec(&request.from, &digest);
                 let current = stream.history(tag.as_str()).and_then(|h| h.current());
                 let spec_generation = spec.get(tag).and_then(SpecTag::generation);

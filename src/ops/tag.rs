@@ -207,7 +207,11 @@ impl TagCommand {
         self
     }
 
-    /// `--alias`: track the source tag instead of pinning its image.
+    /// `--alias`: track the source tag instead of pinning its image. The
+    /// source must be a tag of the destination stream; a source in another
+    /// stream or namespace is refused with `cannot set alias across
+    /// different Image Streams` (stricter than `oc`, which lets a source
+    /// namespace through and gets a one-time copy; SPEC §4).
     #[must_use]
     pub fn alias(mut self, yes: bool) -> Self {
         self.alias = yes;
@@ -479,8 +483,17 @@ impl Completed {
                 return Err(FlagError::AliasWithImportFlags.into());
             }
             let source_name = self.source().map(ImageReference::name).unwrap_or_default();
+            // OC `pkg/cli/tag/tag.go` :: Validate compares each destination
+            // with the current namespace and the source's name only, so
+            // `--alias other/python:3.6 python:3.6` passes there and the
+            // server turns the cross-namespace `ImageStreamTag` into a
+            // one-time copy (OAS `registry/imagestream/strategy.go` ::
+            // tagsChanged), not a tracking tag. SPEC §4: an alias tracks its
+            // own stream only, so a source in another namespace is refused
+            // too, whatever namespace is current.
+            let source_namespace = self.source().and_then(ImageReference::namespace);
             for (ns, name_and_tag) in &self.destinations {
-                if *ns != self.namespace.as_str() {
+                if *ns != self.namespace.as_str() || source_namespace.is_some_and(|s| s != ns) {
                     return Err(FlagError::AliasAcrossStreams.into());
                 }
                 let Some((name, _)) = split_name_and_tag(name_and_tag) else {

@@ -308,6 +308,13 @@ pub fn validate_annotation_triggers(triggers: &[AnnotationTrigger]) -> Result<()
 /// Containers are named by index (`containers[0]`) or by name
 /// (`containers[?(@.name=="web")]`).
 ///
+/// All or nothing: every trigger is checked before any container is
+/// written, so on an error `pod` is unchanged. (OCM
+/// `pkg/image/trigger/annotations/annotations.go` :: `UpdateObjectFromImages`
+/// copies the object lazily on the first change, writes into the copy and
+/// returns no object with an error, so the caller never sees a
+/// half-updated pod.)
+///
 /// # Errors
 ///
 /// Duplicate field paths; `field path is not valid: <p>`; `no such
@@ -320,7 +327,8 @@ pub fn update_annotated_images(
     resolve: &impl TagResolver,
 ) -> Result<bool, TriggerError> {
     validate_annotation_triggers(triggers)?;
-    let mut changed = false;
+    // First every trigger is checked and resolved, then the images are set.
+    let mut writes: Vec<(ContainerSlot, String)> = Vec::new();
     for t in triggers {
         if t.paused
             || t.from.kind != "ImageStreamTag"
@@ -346,13 +354,26 @@ pub fn update_annotated_images(
                 Err(_) => continue,
             },
         };
-        let container = container_for(rest, pod)
+        let slot = container_for(rest, pod)
             .map_err(|()| TriggerError::InvalidFieldPath(t.field_path.clone()))?
             .ok_or_else(|| TriggerError::NoSuchContainer(t.field_path.clone()))?;
         let Some(image) = resolve.resolve(&ns, &istag) else {
             continue;
         };
-        if container.image != image {
+        writes.push((slot, image));
+    }
+    let mut changed = false;
+    for ((init, index), image) in writes {
+        let list = if init {
+            &mut pod.init_containers
+        } else {
+            &mut pod.containers
+        };
+        // container_for returned an index of this list, and nothing has
+        // removed containers since.
+        if let Some(container) = list.get_mut(index)
+            && container.image != image
+        {
             container.image = image;
             changed = true;
         }
@@ -360,14 +381,17 @@ pub fn update_annotated_images(
     Ok(changed)
 }
 
+/// A container of a pod: `(init container?, index)`.
+type ContainerSlot = (bool, usize);
+
 /// `containers[<index>].image` or `containers[?(@.name=="x")].image` (or
-/// `initContainers`): the container, `Ok(None)` if there is none, `Err`
-/// for any other path.
-fn container_for<'p>(path: &str, pod: &'p mut PodImages) -> Result<Option<&'p mut Container>, ()> {
-    let (list, rest) = if let Some(r) = path.strip_prefix("containers[") {
-        (&mut pod.containers, r)
+/// `initContainers`): the container's slot, `Ok(None)` if there is none,
+/// `Err` for any other path.
+fn container_for(path: &str, pod: &PodImages) -> Result<Option<ContainerSlot>, ()> {
+    let (init, list, rest) = if let Some(r) = path.strip_prefix("containers[") {
+        (false, &pod.containers, r)
     } else if let Some(r) = path.strip_prefix("initContainers[") {
-        (&mut pod.init_containers, r)
+        (true, &pod.init_containers, r)
     } else {
         return Err(());
     };
@@ -376,11 +400,11 @@ fn container_for<'p>(path: &str, pod: &'p mut PodImages) -> Result<Option<&'p mu
         .strip_prefix(r#"?(@.name==""#)
         .and_then(|s| s.strip_suffix(r#"")"#))
     {
-        return Ok(list.iter_mut().find(|c| c.name == name));
+        return Ok(list.iter().position(|c| c.name == name).map(|i| (init, i)));
     }
     if selector.is_empty() || !selector.bytes().all(|b| b.is_ascii_digit()) {
         return Err(());
     }
     let index: usize = selector.parse().map_err(|_| ())?;
-    Ok(list.get_mut(index))
+    Ok((index < list.len()).then_some((init, index)))
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::api;
 use crate::reference::{Digest, Namespace, StreamName};
-use crate::stream::ImageStream;
+use crate::stream::{ImageStream, ImageWrite, seal_image};
 
 use super::Clock;
 use super::store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};
@@ -415,15 +415,15 @@ impl ImageStore for MemoryStore {
             })
     }
 
-    fn create_image_if_absent(&self, image: api::Image) -> Result<bool, StoreError> {
-        let name = Digest::parse(&image.metadata.name)
-            .map_err(|_| StoreError::InvalidImageName(image.metadata.name.clone()))?;
+    fn put_image(&self, image: api::Image) -> Result<ImageWrite, StoreError> {
+        // Checking and hashing happen before the lock is taken.
+        let (name, content, image) = seal_image(image)?;
         let mut g = self.lock();
-        if g.images.contains_key(name.as_str()) {
-            return Ok(false);
+        let write = content.write_over(g.images.get(name.as_str()));
+        if write != ImageWrite::Kept {
+            g.images.insert(name.as_str().into(), image);
         }
-        g.images.insert(name.as_str().into(), image);
-        Ok(true)
+        Ok(write)
     }
 
     fn list_images(&self) -> Result<Vec<api::Image>, StoreError> {

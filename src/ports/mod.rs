@@ -5,7 +5,7 @@
 //! | port | default | for |
 //! |---|---|---|
 //! | [`StreamStore`] | [`MemoryStore`] | image streams, with optimistic concurrency and a change log |
-//! | [`ImageStore`] | [`MemoryStore`] | images (cluster-scoped, immutable) |
+//! | [`ImageStore`] | [`MemoryStore`] | images (cluster-scoped; content is what the digest says) |
 //! | [`Registry`] | [`StaticRegistry`] | resolving external references at import |
 //! | [`Clock`] | [`SystemClock`], [`ManualClock`] | now |
 //! | [`Authorizer`] | [`Rbac`], [`AllowAll`] | who may do what |

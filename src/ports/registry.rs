@@ -46,6 +46,12 @@ pub struct ImportedImage {
     pub config: Option<api::DockerImageMetadata>,
     /// For manifest lists: the child manifests.
     pub manifests: Vec<api::ImageManifest>,
+    /// The raw manifest as fetched, empty when the registry adapter did
+    /// not keep it. When present it must hash to [`digest`](Self::digest):
+    /// the image is then stored verified and replaces an unverified image
+    /// of that name (SPEC §13, [`crate::stream::Content`]); an answer
+    /// whose manifest hashes to something else is an import failure.
+    pub manifest: String,
 }
 
 impl ImportedImage {
@@ -58,7 +64,25 @@ impl ImportedImage {
             layers: Vec::new(),
             config: None,
             manifests: Vec::new(),
+            manifest: String::new(),
         }
+    }
+
+    /// The image of the raw `manifest` (as fetched), named by its sha256
+    /// digest: what a registry answers when the manifest is kept.
+    ///
+    /// ```
+    /// use imagestream::ports::ImportedImage;
+    ///
+    /// let image = ImportedImage::of_manifest(r#"{"schemaVersion":2}"#, "application/vnd.oci.image.manifest.v1+json");
+    /// assert!(image.digest.verify(image.manifest.as_bytes()));
+    /// ```
+    #[must_use]
+    pub fn of_manifest(manifest: impl Into<String>, media_type: impl Into<String>) -> Self {
+        let manifest = manifest.into();
+        let mut image = Self::new(Digest::of_sha256(manifest.as_bytes()), media_type);
+        image.manifest = manifest;
+        image
     }
 }
 

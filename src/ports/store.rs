@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::reference::{Digest, Namespace, StreamName};
-use crate::stream::ImageStream;
+use crate::stream::{ContentError, ImageStream, ImageWrite};
 
 /// A stored value with its resource version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +113,15 @@ pub enum StoreError {
     /// An image whose name is not a digest.
     #[error("images.image.openshift.io \"{0}\" is invalid: metadata.name: must be a digest")]
     InvalidImageName(String),
+    /// An image whose content is not what its name says (see
+    /// [`Content::check`](crate::stream::Content::check)).
+    #[error("images.image.openshift.io \"{name}\" is invalid: {error}")]
+    InvalidImageContent {
+        /// The image's name.
+        name: String,
+        /// What does not match.
+        error: Box<ContentError>,
+    },
     /// The backend failed.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
@@ -275,8 +284,65 @@ pub trait StreamStore: Send + Sync {
     fn changes_since(&self, revision: u64) -> Result<Vec<StoreChange>, StoreError>;
 }
 
-/// Images (cluster-scoped), by name (their digest). Images are immutable:
-/// creating an existing one leaves the stored one untouched.
+/// Images (cluster-scoped), by name (their digest). Content is what the
+/// digest says (SPEC §13, see [`crate::stream::Content`]): every stored
+/// image is verified (its manifest hashes to its name) or unverified (it
+/// came without a manifest), stamped as such by the store; verified
+/// content replaces unverified content of the same name, unverified
+/// content never replaces anything, a manifest that does not hash to the
+/// name is refused.
+///
+/// # Implementing it
+///
+/// [`seal_image`] does the checking and the stamping, and
+/// [`Content::write_over`] decides; a store only has to make the decision
+/// and the write one atomic step (a compare-and-swap on the name):
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use std::sync::Mutex;
+///
+/// use imagestream::api;
+/// use imagestream::ports::{ImageStore, StoreError};
+/// use imagestream::reference::Digest;
+/// use imagestream::stream::{ImageWrite, seal_image};
+///
+/// #[derive(Default)]
+/// struct MyImages(Mutex<BTreeMap<String, api::Image>>);
+///
+/// impl ImageStore for MyImages {
+///     fn get_image(&self, name: &Digest) -> Result<api::Image, StoreError> {
+///         self.0.lock().unwrap().get(name.as_str()).cloned().ok_or_else(|| {
+///             StoreError::NotFound { resource: "images", name: name.to_string() }
+///         })
+///     }
+///     fn put_image(&self, image: api::Image) -> Result<ImageWrite, StoreError> {
+///         let (name, content, image) = seal_image(image).map_err(StoreError::from)?;
+///         let mut images = self.0.lock().unwrap();
+///         let write = content.write_over(images.get(name.as_str()));
+///         if write != ImageWrite::Kept {
+///             images.insert(name.to_string(), image);
+///         }
+///         Ok(write)
+///     }
+///     fn list_images(&self) -> Result<Vec<api::Image>, StoreError> {
+///         Ok(self.0.lock().unwrap().values().cloned().collect())
+///     }
+/// }
+///
+/// let images = MyImages::default();
+/// let mut unverified = api::Image::default();
+/// unverified.metadata.name = Digest::of_sha256(b"{}").to_string();
+/// let mut verified = unverified.clone();
+/// verified.docker_image_manifest = "{}".into();
+/// assert_eq!(images.put_image(unverified.clone())?, ImageWrite::Created);
+/// assert_eq!(images.put_image(unverified)?, ImageWrite::Kept);
+/// assert_eq!(images.put_image(verified)?, ImageWrite::Replaced);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`seal_image`]: crate::stream::seal_image
+/// [`Content::write_over`]: crate::stream::Content::write_over
 pub trait ImageStore: Send + Sync {
     /// The image `name`.
     ///
@@ -285,14 +351,19 @@ pub trait ImageStore: Send + Sync {
     /// [`StoreError::NotFound`], or a backend failure.
     fn get_image(&self, name: &Digest) -> Result<api::Image, StoreError>;
 
-    /// Stores `image` unless an image of that name exists; returns whether
-    /// it was created.
+    /// Stores `image` by the content rule: checks it and stamps its state
+    /// ([`seal_image`](crate::stream::seal_image), which overwrites any
+    /// state a client sent), then stores it when no image of that name
+    /// exists ([`ImageWrite::Created`]) or when it is verified and the
+    /// stored one is not ([`ImageWrite::Replaced`]); otherwise the stored
+    /// image stays ([`ImageWrite::Kept`]). Decision and write are atomic.
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidImageName`] when its name is not a digest, or a
-    /// backend failure.
-    fn create_image_if_absent(&self, image: api::Image) -> Result<bool, StoreError>;
+    /// [`StoreError::InvalidImageName`] when its name is not a digest,
+    /// [`StoreError::InvalidImageContent`] when its manifest does not hash
+    /// to its name, or a backend failure.
+    fn put_image(&self, image: api::Image) -> Result<ImageWrite, StoreError>;
 
     /// Every image, sorted by name.
     ///
@@ -300,6 +371,19 @@ pub trait ImageStore: Send + Sync {
     ///
     /// A backend failure.
     fn list_images(&self) -> Result<Vec<api::Image>, StoreError>;
+}
+
+impl From<ContentError> for StoreError {
+    fn from(error: ContentError) -> Self {
+        match error {
+            ContentError::NotADigest { name, .. } => Self::InvalidImageName(name),
+            ContentError::ManifestMismatch { ref name, .. }
+            | ContentError::ConfigNotInManifest { ref name, .. } => Self::InvalidImageContent {
+                name: name.to_string(),
+                error: Box::new(error),
+            },
+        }
+    }
 }
 
 impl<T> Stored<T> {

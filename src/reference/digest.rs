@@ -137,6 +137,32 @@ impl Digest {
         Self(Repr::Sha256(buf))
     }
 
+    /// The digest of `bytes` with `algorithm`.
+    ///
+    /// ```
+    /// use imagestream::reference::{Algorithm, Digest};
+    ///
+    /// let d = Digest::of(Algorithm::Sha512, b"abc");
+    /// assert!(d.as_str().starts_with("sha512:ddaf35a1"));
+    /// assert!(d.verify(b"abc"));
+    /// assert_eq!(Digest::of(Algorithm::Sha256, b"abc"), Digest::of_sha256(b"abc"));
+    /// ```
+    #[must_use]
+    pub fn of(algorithm: Algorithm, bytes: &[u8]) -> Self {
+        let mut out = [0u8; 128];
+        let n = match algorithm {
+            Algorithm::Sha256 => return Self::of_sha256(bytes),
+            Algorithm::Sha384 => hex_encode(&sha2::Sha384::digest(bytes), &mut out),
+            Algorithm::Sha512 => hex_encode(&sha2::Sha512::digest(bytes), &mut out),
+        };
+        let mut text = String::with_capacity(8 + n);
+        text.push_str(algorithm.as_str());
+        text.push(':');
+        // hex_encode writes lowercase hex digits only, which are ASCII.
+        text.extend(out[..n].iter().map(|&b| char::from(b)));
+        Self(Repr::Long(text.into()))
+    }
+
     /// Whether `bytes` hash to this digest (with this digest's algorithm).
     #[must_use]
     pub fn verify(&self, bytes: &[u8]) -> bool {

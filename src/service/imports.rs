@@ -2,14 +2,15 @@
 
 use super::{Expect, ImageStreams, ServiceError};
 use crate::ops::import::{
-    ImportResult, TagImport, apply_import, imported_image, plan_import, plan_scheduled_import,
+    ImportError, ImportResult, TagImport, apply_import, check_imported_image, imported_image,
+    plan_import, plan_scheduled_import,
 };
 use crate::ports::{
     Attributes, Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore,
     Subject, Verb,
 };
 use crate::reference::{Digest, Namespace, StreamName};
-use crate::stream::{Changes, ImageStream};
+use crate::stream::{Changes, ImageStream, ImageWrite};
 
 /// What an import asked and what it changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,15 +98,29 @@ where
                 import_mode: request.import_policy.import_mode,
             };
             let result = match self.registry.resolve(&ask) {
-                Ok(found) => ImportResult::Imported(Box::new(imported_image(
-                    &request.from,
-                    &found.digest,
-                    &found.media_type,
-                    found.layers,
-                    found.config,
-                    found.manifests,
-                    now,
-                ))),
+                Ok(found) => {
+                    let mut image = imported_image(
+                        &request.from,
+                        &found.digest,
+                        &found.media_type,
+                        found.layers,
+                        found.config,
+                        found.manifests,
+                        now,
+                    );
+                    // A fetched manifest makes the image verified (SPEC §13);
+                    // an answer that is not what was asked for (another
+                    // digest for a pinned tag, a manifest hashing elsewhere)
+                    // is a failure and stores nothing.
+                    image.docker_image_manifest = found.manifest;
+                    match check_imported_image(&request, &image) {
+                        Ok(_) => ImportResult::Imported(Box::new(image)),
+                        Err(e) => ImportResult::Failed {
+                            reason: ImportError::REASON.to_owned(),
+                            message: e.to_string(),
+                        },
+                    }
+                }
                 Err(e) => ImportResult::Failed {
                     reason: e.reason().to_owned(),
                     message: e.to_string(),
@@ -130,7 +145,9 @@ where
             let tagged = kept
                 .history(request.tag.as_str())
                 .is_some_and(|h| h.iter().any(|e| e.has_image(&digest)));
-            if tagged && self.store.create_image_if_absent((**image).clone())? {
+            // The content rule (SPEC §13): a verified image replaces an
+            // unverified one of the same name; see ImageStore::put_image.
+            if tagged && self.store.put_image((**image).clone())? == ImageWrite::Created {
                 changes.images_created.push(digest);
             }
         }

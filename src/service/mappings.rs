@@ -7,7 +7,7 @@ use crate::ports::{
     Subject, Verb,
 };
 use crate::reference::Namespace;
-use crate::stream::{Changes, ImageStreamMapping};
+use crate::stream::{Changes, ImageStreamMapping, ImageWrite};
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
 where
@@ -20,18 +20,23 @@ where
     /// imagestreammappings`, §10): the stream must exist (the mapping does
     /// not create it); the event is added to the tag (`latest` if none) at
     /// the stream's generation, followers updated; then the image is
-    /// stored unless one of that name exists (an existing image keeps its
-    /// content). On a storage conflict the stream is read again and the
+    /// stored by the content rule of [`ImageStore::put_image`] (an existing
+    /// image keeps its content unless this one is verified and the stored
+    /// one is not). On a storage conflict the stream is read again and the
     /// write retried, unless the tag has meanwhile moved to another image,
     /// which is returned as [`Conflict::Moved`](super::Conflict::Moved).
     ///
-    /// **Beyond OpenShift:** when the mapping carries the manifest, its
-    /// sha256 must be the image's name (see
-    /// [`ImageStreamMapping::for_create`]); and the image is stored only
-    /// after the stream write landed (or when the stream already had the
-    /// event), so a refused or conflicting mapping leaves no image behind.
-    /// If storing the image then fails, the error is returned and the
-    /// registry's retry of the mapping stores it.
+    /// **Beyond OpenShift** (SPEC §13): when the mapping carries the
+    /// manifest, it must hash to the image's name with the name's algorithm
+    /// (sha256, sha384, sha512; see [`ImageStreamMapping::for_create`]);
+    /// otherwise nothing is written. A mapping with the manifest stores a
+    /// verified image, which replaces an unverified one of that name
+    /// (mapped earlier without a manifest, perhaps with a forged config);
+    /// one without stays unverified and never replaces anything. The image
+    /// is stored only after the stream write landed (or when the stream
+    /// already had the event), so a refused or conflicting mapping leaves
+    /// no image behind. If storing the image then fails, the error is
+    /// returned and the registry's retry of the mapping stores it.
     ///
     /// # Errors
     ///
@@ -61,10 +66,9 @@ where
         let ((), mut changes, _) = self.write(subject, &namespace, stream, &expect, |is, _| {
             Ok(((), is.apply_mapping(&mapping, existed, now)))
         })?;
-        if self
-            .store
-            .create_image_if_absent(mapping.image_to_store())?
-        {
+        // The content rule (SPEC §13): a verified image replaces an
+        // unverified one of the same name; see ImageStore::put_image.
+        if self.store.put_image(mapping.image_to_store())? == ImageWrite::Created {
             changes.images_created.push(mapping.image_name().clone());
         }
         Ok(changes)

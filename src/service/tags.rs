@@ -44,9 +44,13 @@ where
     }
 
     /// Deletes a tag (`oc tag -d`): spec and history; followers keep theirs.
+    /// `istag` is strictly `<stream>:<tag>`, as the server's `DELETE
+    /// imagestreamtags/<stream>:<tag>`: `app` and `app:` are refused, not
+    /// read as `app:latest` (`oc tag -d app` sends `app:latest` itself).
     ///
     /// # Errors
     ///
+    /// `ImageStreamTags must be retrieved with <name>:<tag>` (`BadRequest`),
     /// Forbidden, `imagestreamtags.image.openshift.io "<stream>:<tag>" not found`.
     pub fn delete_tag(
         &self,
@@ -54,7 +58,10 @@ where
         namespace: &Namespace,
         istag: &str,
     ) -> Result<Changes, ServiceError> {
-        let parsed = IsTagName::parse_lenient(istag).map_err(BadRequest::Name)?;
+        // OAS `registry/imagestreamtag/rest.go` :: nameAndTag: the strict
+        // `ParseImageStreamTagName`, any failure the one BadRequest below;
+        // `app` and `app:` do not default to `app:latest` here.
+        let parsed = IsTagName::parse(istag).map_err(BadRequest::IsTagName)?;
         self.authorize(
             &Attributes::new(subject, Verb::Delete, Resource::ImageStreamTags)
                 .in_namespace(namespace)

@@ -19,6 +19,9 @@ where
     /// [`ImageStream::image_stream_tag_view`](crate::stream::ImageStream::image_stream_tag_view)):
     /// the tag's spec, current image (from the image store, with the pull
     /// spec resolved for the reference policy), conditions and generation.
+    /// The image carries the store's content
+    /// state ([`CONTENT_VERIFIED_ANNOTATION`](api::CONTENT_VERIFIED_ANNOTATION),
+    /// SPEC §13), which a spec tag annotation cannot override.
     ///
     /// # Errors
     ///
@@ -52,7 +55,9 @@ where
             .map_err(|_| not_found())
     }
 
-    /// The `isimage` view (§12): an image of the stream, by id or id prefix.
+    /// The `isimage` view (§12): an image of the stream, by id or id prefix,
+    /// carrying the store's content state
+    /// ([`CONTENT_VERIFIED_ANNOTATION`](api::CONTENT_VERIFIED_ANNOTATION)).
     /// An ambiguous prefix is always an error (better than the server,
     /// where the last match in map order wins).
     ///

@@ -221,6 +221,22 @@ impl ImageStream {
     }
 }
 
+/// The wire's spec tag validation (§4.3) on typed spec tags, so the typed
+/// and the wire path accept the same streams (OAS
+/// `pkg/image/apis/image/validation/validation.go` ::
+/// `ValidateImageStreamTagReference` runs on every spec tag of every create
+/// and update, whoever builds the object). For example a scheduled import
+/// of an `ImageStreamTag` source is refused with `spec.tags[<t>].
+/// importPolicy.scheduled: Invalid value: true: only tags pointing to
+/// Docker repositories may be scheduled for background import`.
+fn check_spec_tags(tags: &BTreeMap<TagName, SpecTag>) -> Result<(), ValidationError> {
+    let mut errs = Vec::new();
+    for (t, s) in tags {
+        super::spec::check_spec_tag(t, s, &mut errs);
+    }
+    ValidationError::check(errs)
+}
+
 impl ImageStream {
     /// `tagRefChanged` (§8): whether `next` differs from `old` in a way that
     /// re-resolves the tag. Changes of kind, `scheduled`, `insecure` and
@@ -260,7 +276,10 @@ impl ImageStream {
     ///
     /// [`SpecError::Circular`] when a tracking tag would close a circle,
     /// [`SpecError::Generation`] when the stream's generation is already
-    /// `i64::MAX`, [`SpecError::Invalid`] when a source stream is missing
+    /// `i64::MAX`, [`SpecError::Invalid`] when a spec tag fails the wire's
+    /// validation (§4.3, the same checks as reading a stream: e.g. a
+    /// scheduled import of an `ImageStreamTag` source, an empty image id),
+    /// when a source stream is missing
     /// (`spec.tags[t].from.name: Not found: "<name>"`) or an image id does
     /// not resolve (`…: error generating tag event: <err>`). Nothing is
     /// changed on error.
@@ -269,6 +288,7 @@ impl ImageStream {
         mut next: BTreeMap<TagName, SpecTag>,
         ctx: &SpecContext<'_>,
     ) -> Result<Changes, SpecError> {
+        check_spec_tags(&next)?;
         let before = Currents::of(self);
         let old = std::mem::take(&mut self.spec_tags);
         // updateSpecTagGenerationsForUpdate
@@ -342,6 +362,7 @@ impl ImageStream {
     ///
     /// As [`update_spec`](Self::update_spec).
     pub fn prepare_for_create(&mut self, ctx: &SpecContext<'_>) -> Result<Changes, SpecError> {
+        check_spec_tags(&self.spec_tags)?;
         self.meta.generation = 1;
         for s in self.spec_tags.values_mut() {
             s.generation = Some(1);

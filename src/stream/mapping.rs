@@ -6,7 +6,7 @@ use crate::api;
 use crate::reference::{DEFAULT_TAG, Digest, ImageReference, Namespace, StreamName, TagName};
 
 use super::validate::{FieldError, ValidationError, validate_image_stream_mapping};
-use super::{Changes, ImageStream, TagEvent};
+use super::{Changes, Content, ContentError, ImageStream, TagEvent};
 
 /// The annotation the integrated registry puts on the images it manages.
 pub const MANAGED_IMAGE_ANNOTATION: &str = "openshift.io/image.managed";
@@ -157,25 +157,32 @@ impl ImageStreamMapping {
         Ok(mapping)
     }
 
-    /// The manifest the mapping carries must hash to the image's name
-    /// (sha256 names only; other algorithms are not checked).
+    /// The image a mapping carries must be what its name says: a manifest,
+    /// if present, hashes to the name with the name's algorithm (sha256,
+    /// sha384 or sha512; SPEC §13, [`Content::check`]).
     fn check_manifest_digest(&self) -> Result<(), ValidationError> {
-        let manifest = &self.wire.image.docker_image_manifest;
-        if manifest.is_empty() || !self.image_name.as_str().starts_with("sha256:") {
-            return Ok(());
+        match Content::check(&self.image_to_store()) {
+            Ok(_) => Ok(()),
+            Err(ContentError::ManifestMismatch { name, actual }) => {
+                ValidationError::check(vec![FieldError::invalid(
+                    "image.dockerImageManifest",
+                    actual.as_str(),
+                    format!("the manifest's digest does not match the image name {name}"),
+                )])
+            }
+            Err(e @ ContentError::ConfigNotInManifest { .. }) => {
+                ValidationError::check(vec![FieldError::invalid(
+                    "image.dockerImageConfig",
+                    "",
+                    e.to_string(),
+                )])
+            }
+            Err(e) => ValidationError::check(vec![FieldError::invalid(
+                "image.metadata.name",
+                self.image_name.as_str(),
+                e.to_string(),
+            )]),
         }
-        let actual = Digest::of_sha256(manifest.as_bytes());
-        if actual == self.image_name {
-            return Ok(());
-        }
-        ValidationError::check(vec![FieldError::invalid(
-            "image.dockerImageManifest",
-            actual.as_str(),
-            format!(
-                "the manifest's digest does not match the image name {}",
-                self.image_name
-            ),
-        )])
     }
 }
 

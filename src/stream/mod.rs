@@ -59,6 +59,7 @@
 //! ```
 
 mod changes;
+mod content;
 mod edit;
 mod generation;
 mod history;
@@ -79,6 +80,7 @@ use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 
 pub use changes::Changes;
 pub(crate) use changes::Currents;
+pub use content::{Content, ContentError, ImageWrite, seal_image};
 pub use edit::{PruneOptions, Pruned, RollbackError, RollbackTarget};
 pub use generation::{
     AnySource, GenerationOverflow, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext,

@@ -287,6 +287,26 @@ pub(crate) fn validate_tag_reference(
     );
 }
 
+/// One validation path for typed and wire spec tags: a typed spec tag is
+/// checked as its wire form (`ValidateImageStreamTagReference`, §4.3, the
+/// checks [`validate_tag_reference`] runs when a stream is read), and that
+/// form must convert back to the same typed tag, so whatever the domain
+/// accepts survives the wire. Errors are reported at `spec.tags[<name>]`.
+pub(crate) fn check_spec_tag(name: &TagName, t: &SpecTag, errs: &mut Vec<FieldError>) {
+    let wire = spec_tag_to_wire(name, t);
+    let path = format!("spec.tags[{name}]");
+    let before = errs.len();
+    validate_tag_reference(&wire, &path, errs);
+    if errs.len() == before && spec_tag_from_wire(&wire).as_ref() != Some(t) {
+        let value = wire.from.as_ref().map_or("", |f| f.name.as_str());
+        errs.push(FieldError::invalid(
+            format!("{path}.from.name"),
+            value,
+            "does not read back as the same source from the wire",
+        ));
+    }
+}
+
 /// `stream:tag`/`tag` or `stream@id`/`id`, with typed parts.
 fn parse_stream_source(kind: &str, name: &str) -> Option<(Option<StreamName>, String)> {
     let sep = if kind == "ImageStreamTag" { ':' } else { '@' };

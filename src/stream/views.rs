@@ -4,8 +4,8 @@
 use crate::api;
 use crate::reference::{IsImageName, IsTagName};
 
-use super::ImageStream;
 use super::resolve::ResolveError;
+use super::{Content, ImageStream};
 
 /// The views return images without their raw manifest and config, as the
 /// server does (§11.1, §12.2).
@@ -39,7 +39,11 @@ impl ImageStream {
             .spec_tag(tag)
             .and_then(|s| s.annotations().cloned())
             .unwrap_or_default();
+        // The spec tag's annotations are merged into the image's (§11.1),
+        // but never over the store's content state (SPEC §13).
+        let content = Content::of_stored(&image);
         image.metadata.annotations.extend(annotations.clone());
+        content.stamp(&mut image);
         image.docker_image_reference = self.resolve_reference_for_event(tag, event);
         let wire = api::ImageStream::from(self);
         Ok(api::ImageStreamTag {

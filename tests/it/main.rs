@@ -5,8 +5,10 @@
 
 mod util;
 
+mod all_or_nothing;
 mod alloc;
 mod autotraits;
+mod content;
 mod describe;
 mod hardening_arith;
 mod hardening_describe;
@@ -29,5 +31,7 @@ mod references;
 mod safety;
 mod schedule;
 mod service;
+mod spec_validation;
 mod tag;
+mod tag_rules;
 mod trigger;

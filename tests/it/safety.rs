@@ -17,7 +17,7 @@ use imagestream::reference::{
 };
 use imagestream::service::{BadRequest, Conflict, ImageStreams, ServiceError};
 use imagestream::stream::{
-    ImageStream, ImportPolicy, PruneOptions, SpecContext, SpecTag, TagEvent, TagSource,
+    ImageStream, ImageWrite, ImportPolicy, PruneOptions, SpecContext, SpecTag, TagEvent, TagSource,
 };
 use insta::assert_snapshot;
 
@@ -637,8 +637,8 @@ impl ImageStore for PartlyDown {
     fn get_image(&self, d: &Digest) -> Result<api::Image, StoreError> {
         self.0.get_image(d)
     }
-    fn create_image_if_absent(&self, i: api::Image) -> Result<bool, StoreError> {
-        self.0.create_image_if_absent(i)
+    fn put_image(&self, i: api::Image) -> Result<ImageWrite, StoreError> {
+        self.0.put_image(i)
     }
     fn list_images(&self) -> Result<Vec<api::Image>, StoreError> {
         self.0.list_images()

@@ -48,12 +48,16 @@ fn service() -> Service {
 
 /// Pushes image `n` to `test/python:<tag>` and stores the image.
 fn push(svc: &Service, tag: &str, n: u8) -> Digest {
-    let d = Digest::of_sha256(&[n]);
+    // The manifest (the one byte `n`) hashes to the name: the store keeps
+    // the image verified.
+    assert!(n.is_ascii(), "a one-byte manifest");
+    let manifest = String::from(char::from(n));
+    let d = Digest::of_sha256(manifest.as_bytes());
     let mut image = api::Image::default();
     image.metadata.name = d.to_string();
     image.docker_image_reference = format!("172.30.1.1:5000/test/python@{d}");
-    image.docker_image_manifest = "{}".into();
-    svc.store().create_image_if_absent(image).unwrap();
+    image.docker_image_manifest = manifest;
+    svc.store().put_image(image).unwrap();
     let pull_spec = ImageReference::parse(&format!("172.30.1.1:5000/test/python@{d}")).unwrap();
     let at = svc.clock().now_for_tests();
     svc.update(&admin(), &ns("test"), &name("python"), |is| {

@@ -8,7 +8,7 @@ use imagestream::ports::{
     ImageStore, MemoryStore, Page, StoreChange, StoreError, Stored, StreamStore,
 };
 use imagestream::reference::{Digest, Namespace, StreamName};
-use imagestream::stream::ImageStream;
+use imagestream::stream::{ImageStream, ImageWrite};
 
 /// What the hook may do before an update of `stream` at `version`: write
 /// to the inner store itself, and return an error to fail the update.
@@ -63,8 +63,8 @@ impl ImageStore for Hooked {
     fn get_image(&self, d: &Digest) -> Result<api::Image, StoreError> {
         self.inner.get_image(d)
     }
-    fn create_image_if_absent(&self, i: api::Image) -> Result<bool, StoreError> {
-        self.inner.create_image_if_absent(i)
+    fn put_image(&self, i: api::Image) -> Result<ImageWrite, StoreError> {
+        self.inner.put_image(i)
     }
     fn list_images(&self) -> Result<Vec<api::Image>, StoreError> {
         self.inner.list_images()

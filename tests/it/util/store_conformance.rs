@@ -3,8 +3,8 @@
 
 use imagestream::api;
 use imagestream::ports::{ImageStore, StoreChange, StoreError, StreamStore};
-use imagestream::reference::{Digest, Namespace, StreamName};
-use imagestream::stream::ImageStream;
+use imagestream::reference::{Algorithm, Digest, Namespace, StreamName};
+use imagestream::stream::{Content, ImageStream, ImageWrite};
 
 fn stream(ns: &str, name: &str) -> ImageStream {
     ImageStream::new(
@@ -196,15 +196,20 @@ fn images<S: ImageStore>(store: &S) {
     let mut image = api::Image::default();
     image.metadata.name = d.to_string();
     image.docker_image_reference = format!("quay.io/a/b@{d}");
-    assert!(store.create_image_if_absent(image.clone()).unwrap());
+    assert_eq!(store.put_image(image.clone()).unwrap(), ImageWrite::Created);
     let mut changed = image.clone();
     changed.docker_image_reference = "other/ref".into();
-    assert!(!store.create_image_if_absent(changed).unwrap(), "exists");
     assert_eq!(
-        store.get_image(&d).unwrap(),
-        image,
-        "immutable: the stored one is kept"
+        store.put_image(changed).unwrap(),
+        ImageWrite::Kept,
+        "exists"
     );
+    let stored = store.get_image(&d).unwrap();
+    assert_eq!(
+        stored.docker_image_reference, image.docker_image_reference,
+        "unverified never replaces: the stored one is kept"
+    );
+    assert_eq!(Content::of_stored(&stored), Content::Unverified);
     assert_eq!(
         store
             .get_image(&Digest::of_sha256(b"none"))
@@ -218,8 +223,63 @@ fn images<S: ImageStore>(store: &S) {
     let mut bad = api::Image::default();
     bad.metadata.name = "not-a-digest".into();
     assert!(matches!(
-        store.create_image_if_absent(bad),
+        store.put_image(bad),
         Err(StoreError::InvalidImageName(_))
     ));
     assert_eq!(store.list_images().unwrap().len(), 1);
+    image_content(store);
+}
+
+/// The content rule (SPEC §13): the store stamps the state itself,
+/// verified replaces unverified, nothing replaces verified, a manifest
+/// that does not hash to the name (any algorithm) is refused.
+fn image_content<S: ImageStore>(store: &S) {
+    let manifest = r#"{"schemaVersion":2,"layers":[]}"#;
+    for alg in [Algorithm::Sha256, Algorithm::Sha384, Algorithm::Sha512] {
+        let d = Digest::of(alg, manifest.as_bytes());
+        let mut forged = api::Image::default();
+        forged.metadata.name = d.to_string();
+        forged.docker_image_reference = "evil/forged".into();
+        // A client cannot claim verification.
+        Content::Verified.stamp(&mut forged);
+        assert_eq!(store.put_image(forged).unwrap(), ImageWrite::Created);
+        let stored = store.get_image(&d).unwrap();
+        assert_eq!(Content::of_stored(&stored), Content::Unverified, "{alg}");
+
+        let mut genuine = api::Image::default();
+        genuine.metadata.name = d.to_string();
+        genuine.docker_image_reference = "prod/genuine".into();
+        genuine.docker_image_manifest = manifest.into();
+        let mut wrong = genuine.clone();
+        wrong.docker_image_manifest.push(' ');
+        assert!(
+            matches!(
+                store.put_image(wrong),
+                Err(StoreError::InvalidImageContent { .. })
+            ),
+            "{alg}: a manifest hashing elsewhere is refused"
+        );
+        assert_eq!(
+            store.put_image(genuine.clone()).unwrap(),
+            ImageWrite::Replaced,
+            "{alg}"
+        );
+        let stored = store.get_image(&d).unwrap();
+        assert_eq!(stored.docker_image_reference, "prod/genuine");
+        assert_eq!(Content::of_stored(&stored), Content::Verified);
+        assert_eq!(
+            stored.metadata.annotations[api::CONTENT_VERIFIED_ANNOTATION],
+            "true"
+        );
+        // Nothing replaces verified content, verified or not.
+        let mut again = genuine.clone();
+        again.docker_image_reference = "other/again".into();
+        assert_eq!(store.put_image(again.clone()).unwrap(), ImageWrite::Kept);
+        again.docker_image_manifest.clear();
+        assert_eq!(store.put_image(again).unwrap(), ImageWrite::Kept);
+        assert_eq!(
+            store.get_image(&d).unwrap().docker_image_reference,
+            "prod/genuine"
+        );
+    }
 }
