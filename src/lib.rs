@@ -53,6 +53,7 @@
 
 pub mod api;
 pub mod describe;
+pub mod docs;
 pub mod error;
 pub mod ops;
 pub mod ports;
