@@ -1,9 +1,9 @@
 //! The domain: an image stream with typed tags, histories and invariants.
 //!
 //! [`ImageStream`] is built from the wire type [`crate::api::ImageStream`]
-//! by `TryFrom`, which applies OpenShift's validation (§4 of the spec
-//! notes) and reports **every** field error at once in Kubernetes' format;
-//! it converts back with `From<&ImageStream>` without loss. Inside, tag
+//! by `TryFrom`, which applies OpenShift's validation (§4) and reports
+//! **every** field error at once in Kubernetes' format; it converts back
+//! with `From<&ImageStream>` without loss. Inside, tag
 //! names are [`TagName`]s, pull specs are parsed [`ImageReference`]s,
 //! event images are [`Digest`]s and spec tag sources are typed
 //! ([`TagSource`]).
@@ -28,7 +28,8 @@
 //!   [`ImageStream::remove_spec_tag`], [`ImageStream::prune`],
 //!   [`ImageStream::set_history_limit`].
 //!
-//! Deliberately stricter than OpenShift's server (SPEC §2): tag names must
+//! Deliberately stricter than OpenShift's server (see the crate's
+//! [deviations](crate#deviations-from-openshift)): tag names must
 //! be valid [`TagName`]s and event images must be digests (or empty for
 //! reference tags). The `api` layer still reads such objects, so a caller
 //! can see and repair them.

@@ -1,5 +1,5 @@
 //! Tag history, tracking, generations, resolution, rollback, deletion and
-//! pruning (SPEC §3-§5; openshift-semantics.md §5-§9, §11.4, §12, §17).
+//! pruning (§5-§9, §11.4, §12, §17).
 //! Table cases carried over from OpenShift's `helpers_test.go`
 //! (`TestAddTagEventToImageStream`, `TestUpdateTrackingTags`, `TestResolveImageID`)
 //! with real digests where the Go tests use placeholder strings.

@@ -1,0 +1,167 @@
+//! Every citation of the behaviour notes resolves: each `§N(.M)*` and
+//! `R§N(.M)*` written anywhere in the sources, tests, benches, examples,
+//! fuzz targets or the README names a section heading of
+//! `imagestream::docs` (`src/docs/`), so a maintainer with only this
+//! repository can look it up. Citations of files that are not in the
+//! repository (a section of the spec, or of some `.md` file) are refused
+//! too.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+/// Where citations may appear, relative to the crate root.
+const SCANNED: &[&str] = &["src", "tests", "benches", "examples", "fuzz", "README.md"];
+
+/// Directories that hold generated or binary data, not prose.
+const SKIPPED: &[&str] = &["target", "corpus", "artifacts", "coverage"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every text file under `path` (a file or a directory), in a fixed order.
+fn text_files(path: &Path, out: &mut Vec<(PathBuf, String)>) {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = fs::read_dir(path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+            .map(|e| e.expect("directory entry").path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let skipped = entry
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| SKIPPED.contains(&n) || n.starts_with('.'));
+            if !skipped {
+                text_files(&entry, out);
+            }
+        }
+    } else if let Ok(text) = fs::read_to_string(path) {
+        out.push((path.to_owned(), text));
+    }
+}
+
+fn scanned_files() -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    for p in SCANNED {
+        text_files(&root().join(p), &mut files);
+    }
+    files
+}
+
+/// The section names the notes define: headings such as `# §9.3 …` or
+/// `## R§1.5 …` in `src/docs/*.md` and `src/docs/mod.rs`.
+fn sections() -> BTreeSet<String> {
+    let heading = Regex::new(r"^(?://!\s?)?#+\s+(R?§\d+(?:\.\d+)*)\s").expect("valid regex");
+    let mut files = Vec::new();
+    text_files(&root().join("src/docs"), &mut files);
+    let mut out = BTreeSet::new();
+    for (path, text) in &files {
+        for line in text.lines() {
+            if let Some(c) = heading.captures(line) {
+                let name = c[1].to_owned();
+                assert!(
+                    out.insert(name.clone()),
+                    "{name} is defined twice (again in {})",
+                    path.display()
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `(file:line, citation)` for every citation in the scanned files.
+fn citations() -> Vec<(String, String)> {
+    let cite = Regex::new(r"R?§\d+(?:\.\d+)*").expect("valid regex");
+    let mut out = Vec::new();
+    for (path, text) in scanned_files() {
+        let shown = path
+            .strip_prefix(root())
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        for (n, line) in text.lines().enumerate() {
+            for m in cite.find_iter(line) {
+                out.push((format!("{shown}:{}", n + 1), m.as_str().to_owned()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_cited_section_exists_in_the_notes() {
+    let sections = sections();
+    let citations = citations();
+    // The scan must see the code's citations, or it proves nothing.
+    assert!(
+        citations.len() > 100,
+        "only {} citations found",
+        citations.len()
+    );
+    let dangling: Vec<String> = citations
+        .iter()
+        .filter(|(_, c)| !sections.contains(c))
+        .map(|(at, c)| format!("{at}: {c}"))
+        .collect();
+    assert!(
+        dangling.is_empty(),
+        "citations with no section in src/docs/ (add the section, or fix the citation):\n{}",
+        dangling.join("\n")
+    );
+}
+
+#[test]
+fn citations_name_the_notes_not_files_outside_the_repository() {
+    let foreign = Regex::new(r"(?:\.md|SPEC|spec notes)\s+R?§").expect("valid regex");
+    let mut found = Vec::new();
+    for (path, text) in scanned_files() {
+        for (n, line) in text.lines().enumerate() {
+            if foreign.is_match(line) {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "cite the notes as §N or R§N (imagestream::docs), not other files:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_notes_cover_every_group_of_sections() {
+    let sections = sections();
+    // §0 to §23 of the OpenShift notes and R§1 to R§8 of the reference
+    // notes, each with a heading of its own.
+    for n in 0..=23 {
+        assert!(sections.contains(&format!("§{n}")), "§{n} has no section");
+    }
+    for n in 1..=8 {
+        assert!(sections.contains(&format!("R§{n}")), "R§{n} has no section");
+    }
+    // A subsection never exists without its parent.
+    for s in &sections {
+        if let Some((parent, _)) = s.rsplit_once('.') {
+            assert!(sections.contains(parent), "{s} has no parent {parent}");
+        }
+    }
+}
+
+#[test]
+fn the_scanner_finds_a_dangling_citation() {
+    // The same matching the real test uses, on a made-up line.
+    let cite = Regex::new(r"R?§\d+(?:\.\d+)*").expect("valid regex");
+    let sections = sections();
+    let line = format!("see §{} and R§{}.2", 99, 1);
+    let missing: Vec<&str> = cite
+        .find_iter(&line)
+        .map(|m| m.as_str())
+        .filter(|c| !sections.contains(*c))
+        .collect();
+    assert_eq!(missing, [format!("§{}", 99)]);
+}
