@@ -165,3 +165,42 @@ fn the_scanner_finds_a_dangling_citation() {
         .collect();
     assert_eq!(missing, [format!("§{}", 99)]);
 }
+
+#[test]
+fn links_to_sections_of_the_crate_guide_resolve() {
+    // rustdoc checks intra-doc paths but not `#fragment`s: a link such as
+    // `crate#deviations-from-openshift` must name a heading of src/lib.rs.
+    let heading = Regex::new(r"^//!\s*#+\s+(.+)$").expect("valid regex");
+    let guide = fs::read_to_string(root().join("src/lib.rs")).expect("src/lib.rs");
+    let anchors: BTreeSet<String> = guide
+        .lines()
+        .filter_map(|l| heading.captures(l))
+        .map(|c| {
+            c[1].to_lowercase()
+                .chars()
+                .filter_map(|ch| match ch {
+                    ' ' => Some('-'),
+                    ch if ch.is_alphanumeric() || ch == '-' || ch == '_' => Some(ch),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    assert!(anchors.contains("deviations-from-openshift"), "{anchors:?}");
+    let link = Regex::new(r"\(crate#([A-Za-z0-9_-]+)\)").expect("valid regex");
+    let mut broken = Vec::new();
+    for (path, text) in scanned_files() {
+        for (n, line) in text.lines().enumerate() {
+            for c in link.captures_iter(line) {
+                if !anchors.contains(&c[1]) {
+                    broken.push(format!("{}:{}: #{}", path.display(), n + 1, &c[1]));
+                }
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "links to missing guide sections:\n{}",
+        broken.join("\n")
+    );
+}
