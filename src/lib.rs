@@ -64,8 +64,8 @@
 //! | [`service`] | every operation run against the ports: authorized, read, changed by the pure layers, written, retried on conflict |
 //! | [`docs`] | the behaviour notes the code cites as `§N` and `R§N` |
 //!
-//! Each layer uses only those above it in this table (`ports` sits beside
-//! `stream`). The controller that runs imports, schedules and triggers on a
+//! Each module uses only those above it in this table: nothing imports
+//! upward, and the pure layers never reach the ports. The controller that runs imports, schedules and triggers on a
 //! clock, and adapters to real registries, etcd and Kubernetes, are built
 //! on [`service`]; see the README for their state.
 //!
