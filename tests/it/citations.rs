@@ -204,3 +204,75 @@ fn links_to_sections_of_the_crate_guide_resolve() {
         broken.join("\n")
     );
 }
+
+/// Each section's text, from its heading to the next heading.
+fn section_bodies() -> std::collections::BTreeMap<String, String> {
+    let heading = Regex::new(r"^(?://!\s?)?#+\s+(R?§\d+(?:\.\d+)*)\s").expect("valid regex");
+    let any_heading = Regex::new(r"^(?://!\s?)?#+\s").expect("valid regex");
+    let mut files = Vec::new();
+    text_files(&root().join("src/docs"), &mut files);
+    let mut out = std::collections::BTreeMap::new();
+    for (_, text) in &files {
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            let line = line.strip_prefix("//! ").unwrap_or(line);
+            if let Some(c) = heading.captures(line) {
+                current = Some(c[1].to_owned());
+                out.insert(c[1].to_owned(), String::new());
+            } else if any_heading.is_match(line) {
+                current = None;
+            } else if let Some(s) = &current {
+                let body: &mut String = out.get_mut(s).expect("inserted");
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn cited_steps_exist_in_their_sections() {
+    // `§10 step 6`, `§9.3 steps 4-8`, `§10 steps 6 to 8d`: every step
+    // number is an item of the section's numbered list, every letter a
+    // lettered sub-item.
+    let bodies = section_bodies();
+    let cite = Regex::new(r"(§\d+(?:\.\d+)*) steps? (\d+)([a-z])?(?:(?:-| to )(\d+)([a-z])?)?")
+        .expect("valid regex");
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for (path, text) in scanned_files() {
+        for (n, line) in text.lines().enumerate() {
+            for c in cite.captures_iter(line) {
+                seen += 1;
+                let Some(body) = bodies.get(&c[1]) else {
+                    continue; // reported by every_cited_section_exists_in_the_notes
+                };
+                for (num, letter) in [(c.get(2), c.get(3)), (c.get(4), c.get(5))] {
+                    let Some(num) = num else { continue };
+                    let item = format!("\n{}. ", num.as_str());
+                    let mut ok = body.starts_with(&item[1..]) || body.contains(&item);
+                    if let Some(letter) = letter {
+                        ok &= body.contains(&format!("- ({}) ", letter.as_str()));
+                    }
+                    if !ok {
+                        missing.push(format!(
+                            "{}:{}: {} step {}{}",
+                            path.display(),
+                            n + 1,
+                            &c[1],
+                            num.as_str(),
+                            letter.map_or("", |l| l.as_str())
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen >= 5, "only {seen} step citations found");
+    assert!(
+        missing.is_empty(),
+        "cited steps the notes do not number:\n{}",
+        missing.join("\n")
+    );
+}
