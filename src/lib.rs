@@ -261,7 +261,8 @@
 //!   tag's history
 //!   ([`set_history_limit`](stream::ImageStream::set_history_limit)).
 //!
-//! Each is documented on the item that implements it and covered by tests.
+//! Each is documented on the item that implements it and covered by tests;
+//! the decisions behind them are [`docs::spec`].
 //!
 //! # Crate features
 //!

@@ -2,7 +2,8 @@
 //! this crate does.
 //!
 //! The code cites these notes as `§N` or `§N.M` (OpenShift's image stream
-//! behaviour) and `R§N` (container image reference grammars). Every
+//! behaviour), `R§N` (container image reference grammars) and `SPEC §N`
+//! (the project's decisions, [`spec`]). Every
 //! citation in `src/`, `tests/`, `benches/`, `examples/` and `fuzz/`
 //! names a section that exists here; the integration test
 //! `tests/it/citations.rs` fails, naming the file and line, when one does
@@ -36,6 +37,7 @@
 //! | §16 `oc get`, §17 pruning, §18 `oc tag`, §19 `oc describe`, §20 go-units, §21 tag order | [`oc`] |
 //! | §22 where the documentation disagrees, §23 surprises | [`surprises`] |
 //! | R§1–R§8 reference grammars and their implementations | [`references`] |
+//! | SPEC §1–SPEC §13: what this crate must do, decided | [`spec`] |
 //!
 //! The deliberate deviations from OpenShift are summarised in the
 //! [crate guide](crate#deviations-from-openshift) and detailed in the
@@ -115,3 +117,6 @@ pub mod surprises {}
 
 #[doc = include_str!("references.md")]
 pub mod references {}
+
+#[doc = include_str!("spec.md")]
+pub mod spec {}

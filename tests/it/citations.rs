@@ -1,10 +1,9 @@
-//! Every citation of the behaviour notes resolves: each `§N(.M)*` and
-//! `R§N(.M)*` written anywhere in the sources, tests, benches, examples,
-//! fuzz targets or the README names a section heading of
+//! Every citation of the notes resolves: each `§N(.M)*`, `R§N(.M)*` and
+//! `SPEC §N` written anywhere in the sources, tests, benches, examples,
+//! fuzz targets, adapter crates or the README names a section heading of
 //! `imagestream::docs` (`src/docs/`), so a maintainer with only this
 //! repository can look it up. Citations of files that are not in the
-//! repository (a section of the spec, or of some `.md` file) are refused
-//! too.
+//! repository (a section sign after a `.md` file name) are refused too.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -13,10 +12,25 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 
 /// Where citations may appear, relative to the crate root.
-const SCANNED: &[&str] = &["src", "tests", "benches", "examples", "fuzz", "README.md"];
+const SCANNED: &[&str] = &[
+    "src",
+    "tests",
+    "benches",
+    "examples",
+    "fuzz",
+    "adapters",
+    "README.md",
+];
 
 /// Directories that hold generated or binary data, not prose.
 const SKIPPED: &[&str] = &["target", "corpus", "artifacts", "coverage"];
+
+/// A citation: `§9.3`, `R§1.5`, `SPEC §13`.
+const CITATION: &str = r"(?:SPEC |R)?§\d+(?:\.\d+)*";
+
+/// A section heading of the notes, in markdown or in a `//!` comment:
+/// `# §9.3 …`, `## R§1.5 …`, `# SPEC §13 …`.
+const HEADING: &str = r"^(?://!\s?)?#+\s+((?:SPEC |R)?§\d+(?:\.\d+)*)\s";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -55,7 +69,7 @@ fn scanned_files() -> Vec<(PathBuf, String)> {
 /// The section names the notes define: headings such as `# §9.3 …` or
 /// `## R§1.5 …` in `src/docs/*.md` and `src/docs/mod.rs`.
 fn sections() -> BTreeSet<String> {
-    let heading = Regex::new(r"^(?://!\s?)?#+\s+(R?§\d+(?:\.\d+)*)\s").expect("valid regex");
+    let heading = Regex::new(HEADING).expect("valid regex");
     let mut files = Vec::new();
     text_files(&root().join("src/docs"), &mut files);
     let mut out = BTreeSet::new();
@@ -76,7 +90,7 @@ fn sections() -> BTreeSet<String> {
 
 /// `(file:line, citation)` for every citation in the scanned files.
 fn citations() -> Vec<(String, String)> {
-    let cite = Regex::new(r"R?§\d+(?:\.\d+)*").expect("valid regex");
+    let cite = Regex::new(CITATION).expect("valid regex");
     let mut out = Vec::new();
     for (path, text) in scanned_files() {
         let shown = path
@@ -117,7 +131,7 @@ fn every_cited_section_exists_in_the_notes() {
 
 #[test]
 fn citations_name_the_notes_not_files_outside_the_repository() {
-    let foreign = Regex::new(r"(?:\.md|SPEC|spec notes)\s+R?§").expect("valid regex");
+    let foreign = Regex::new(r"(?:\.md|spec notes)\s+R?§").expect("valid regex");
     let mut found = Vec::new();
     for (path, text) in scanned_files() {
         for (n, line) in text.lines().enumerate() {
@@ -128,7 +142,7 @@ fn citations_name_the_notes_not_files_outside_the_repository() {
     }
     assert!(
         found.is_empty(),
-        "cite the notes as §N or R§N (imagestream::docs), not other files:\n{}",
+        "cite the notes as §N, R§N or SPEC §N (imagestream::docs), not other files:\n{}",
         found.join("\n")
     );
 }
@@ -144,6 +158,12 @@ fn the_notes_cover_every_group_of_sections() {
     for n in 1..=8 {
         assert!(sections.contains(&format!("R§{n}")), "R§{n} has no section");
     }
+    for n in 1..=13 {
+        assert!(
+            sections.contains(&format!("SPEC §{n}")),
+            "SPEC §{n} has no section"
+        );
+    }
     // A subsection never exists without its parent.
     for s in &sections {
         if let Some((parent, _)) = s.rsplit_once('.') {
@@ -155,7 +175,7 @@ fn the_notes_cover_every_group_of_sections() {
 #[test]
 fn the_scanner_finds_a_dangling_citation() {
     // The same matching the real test uses, on a made-up line.
-    let cite = Regex::new(r"R?§\d+(?:\.\d+)*").expect("valid regex");
+    let cite = Regex::new(CITATION).expect("valid regex");
     let sections = sections();
     let line = format!("see §{} and R§{}.2", 99, 1);
     let missing: Vec<&str> = cite
@@ -207,7 +227,7 @@ fn links_to_sections_of_the_crate_guide_resolve() {
 
 /// Each section's text, from its heading to the next heading.
 fn section_bodies() -> std::collections::BTreeMap<String, String> {
-    let heading = Regex::new(r"^(?://!\s?)?#+\s+(R?§\d+(?:\.\d+)*)\s").expect("valid regex");
+    let heading = Regex::new(HEADING).expect("valid regex");
     let any_heading = Regex::new(r"^(?://!\s?)?#+\s").expect("valid regex");
     let mut files = Vec::new();
     text_files(&root().join("src/docs"), &mut files);
