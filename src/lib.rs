@@ -62,16 +62,18 @@
 //! | [`describe`] | `oc describe` and `oc get` output, byte for byte |
 //! | [`ports`] | storage, registries, time and access control as traits, with in-memory defaults |
 //! | [`service`] | every operation run against the ports: authorized, read, changed by the pure layers, written, retried on conflict |
-//! | [`docs`] | the behaviour notes the code cites as `§N` and `R§N` |
+//! | [`docs`] | the notes the code cites: OpenShift's behaviour (`§N`), reference grammars (`R§N`), the project's decisions (`SPEC §N`) |
 //!
 //! Each module uses only those above it in this table: nothing imports
-//! upward, and the pure layers never reach the ports. The controller that runs imports, schedules and triggers on a
-//! clock, and adapters to real registries, etcd and Kubernetes, are built
-//! on [`service`]; see the README for their state.
+//! upward, and the pure layers never reach the ports. The controller that
+//! runs imports, schedules and triggers on a clock, and the adapters to
+//! real registries, etcd and Kubernetes, are built on [`service`]; see the
+//! README for their state.
 //!
 //! # One example per layer
 //!
-//! **[`reference`](mod@reference)**: parse once, at the boundary, with Go's messages.
+//! **[`reference`](mod@reference)**: parse once, at the boundary, with
+//! Go's messages.
 //!
 //! ```
 //! use imagestream::reference::{DockerReference, ImageReference, IsTagName};
@@ -213,8 +215,8 @@
 //!
 //! # Scope
 //!
-//! The core ([`reference`](mod@reference), [`api`], [`stream`], [`ops`], [`describe`])
-//! performs no I/O: no network, no files, no clock reads, no environment;
+//! The core ([`reference`](mod@reference), [`api`], [`stream`], [`ops`],
+//! [`describe`]) performs no I/O: no network, no files, no clock reads, no environment;
 //! time comes in as a `now` argument and results come out as values.
 //! Storage, registries, time and access control are the embedding
 //! program's, reached through the traits in [`ports`]; [`service`] is the
@@ -241,22 +243,27 @@
 //!   followers of followers, breadth first and in name order, on every
 //!   path; setting an alias that would close a cycle is refused
 //!   (`reference tag is circular`), and a cycle read from the wire stops
-//!   propagation instead of looping.
+//!   propagation instead of looping
+//!   ([`add_event`](stream::ImageStream::add_event),
+//!   [`CircularReference`](stream::CircularReference)).
 //! - **An ambiguous id prefix is always an error** (§12): `stream@3c87`
 //!   matching two images is the conflict of `ResolveImageID`, never "the
-//!   last in map order wins", and lookups use an index.
+//!   last in map order wins", and lookups use an index
+//!   ([`resolve_image`](stream::ImageStream::resolve_image)).
 //! - **Stricter names and digests in the domain** (§4.3, §4.9): tag names
 //!   must be valid [`TagName`](reference::TagName)s (the server accepts any
 //!   key; its tools never write others) and event images must be digests.
 //!   The [`api`] layer still reads such objects, so they can be repaired.
 //! - **Content is checked** (§10, §13): a mapping that carries its manifest
-//!   must hash to the image's name, or nothing is written; a stored image's
-//!   content is never replaced by a later writer.
+//!   must hash to the image's name, or nothing is written
+//!   ([`create_mapping`](service::ImageStreams::create_mapping)); a stored
+//!   image's content is never replaced by a later writer.
 //! - **Refusals reveal nothing** (§4.3): a cross-namespace tag source is
 //!   authorized before it is looked up, so a denial does not tell whether
 //!   the source exists.
 //! - **Deterministic order** (§21.1): ties that Go's unstable sort leaves
-//!   open are broken by name.
+//!   open are broken by name
+//!   ([`prioritize_tags`](describe::prioritize_tags)).
 //! - **History limits** (§5): beyond OpenShift, a stream may cap every
 //!   tag's history
 //!   ([`set_history_limit`](stream::ImageStream::set_history_limit)).
