@@ -3,8 +3,8 @@
 //!
 //! The code cites these notes as `§N` or `§N.M` (OpenShift's image stream
 //! behaviour), `R§N` (container image reference grammars) and `SPEC §N`
-//! (the project's decisions, [`spec`]). Every
-//! citation in `src/`, `tests/`, `benches/`, `examples/` and `fuzz/`
+//! (the project's decisions, [`spec`]). Every citation in `src/`,
+//! `tests/`, `benches/`, `examples/`, `fuzz/`, `adapters/` and the README
 //! names a section that exists here; the integration test
 //! `tests/it/citations.rs` fails, naming the file and line, when one does
 //! not. To cite something new, add its section first.
