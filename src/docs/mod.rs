@@ -2,8 +2,9 @@
 //! this crate does.
 //!
 //! The code cites these notes as `§N` or `§N.M` (OpenShift's image stream
-//! behaviour), `R§N` (container image reference grammars) and `SPEC §N`
-//! (the project's decisions, [`spec`]). Every citation in `src/`,
+//! behaviour), `R§N` (container image reference grammars), `SPEC §N`
+//! (the project's decisions, [`spec`]) and `seed §6.N` (the documentation
+//! chapter the crate grew from, [`seed`]). Every citation in `src/`,
 //! `tests/`, `benches/`, `examples/`, `fuzz/`, `adapters/` and the README
 //! names a section that exists here; the integration test
 //! `tests/it/citations.rs` fails, naming the file and line, when one does
@@ -38,6 +39,7 @@
 //! | §22 where the documentation disagrees, §23 surprises | [`surprises`] |
 //! | R§1–R§8 reference grammars and their implementations | [`references`] |
 //! | SPEC §1–SPEC §13: what this crate must do, decided | [`spec`] |
+//! | seed §6: the documentation chapter the crate grew from | [`seed`] |
 //!
 //! The deliberate deviations from OpenShift are summarised in the
 //! [crate guide](crate#deviations-from-openshift) and detailed in the
@@ -120,3 +122,6 @@ pub mod references {}
 
 #[doc = include_str!("spec.md")]
 pub mod spec {}
+
+#[doc = include_str!("seed.md")]
+pub mod seed {}

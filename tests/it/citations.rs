@@ -1,5 +1,5 @@
-//! Every citation of the notes resolves: each `§N(.M)*`, `R§N(.M)*` and
-//! `SPEC §N` written anywhere in the sources, tests, benches, examples,
+//! Every citation of the notes resolves: each `§N(.M)*`, `R§N(.M)*`,
+//! `SPEC §N` and `seed §6.N` written anywhere in the sources, tests, benches, examples,
 //! fuzz targets, adapter crates or the README names a section heading of
 //! `imagestream::docs` (`src/docs/`), so a maintainer with only this
 //! repository can look it up. Citations of files that are not in the
@@ -25,12 +25,12 @@ const SCANNED: &[&str] = &[
 /// Directories that hold generated or binary data, not prose.
 const SKIPPED: &[&str] = &["target", "corpus", "artifacts", "coverage"];
 
-/// A citation: `§9.3`, `R§1.5`, `SPEC §13`.
-const CITATION: &str = r"(?:SPEC |R)?§\d+(?:\.\d+)*";
+/// A citation: `§9.3`, `R§1.5`, `SPEC §13`, `seed §6.6`.
+const CITATION: &str = r"(?:SPEC |seed |R)?§\d+(?:\.\d+)*";
 
 /// A section heading of the notes, in markdown or in a `//!` comment:
 /// `# §9.3 …`, `## R§1.5 …`, `# SPEC §13 …`.
-const HEADING: &str = r"^(?://!\s?)?#+\s+((?:SPEC |R)?§\d+(?:\.\d+)*)\s";
+const HEADING: &str = r"^(?://!\s?)?#+\s+((?:SPEC |seed |R)?§\d+(?:\.\d+)*)\s";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -142,7 +142,7 @@ fn citations_name_the_notes_not_files_outside_the_repository() {
     }
     assert!(
         found.is_empty(),
-        "cite the notes as §N, R§N or SPEC §N (imagestream::docs), not other files:\n{}",
+        "cite the notes as §N, R§N, SPEC §N or seed §6.N (imagestream::docs), not other files:\n{}",
         found.join("\n")
     );
 }
