@@ -296,3 +296,44 @@ fn cited_steps_exist_in_their_sections() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn image_stream_documents_every_method_in_a_family() {
+    // The type's doc lists its methods by family; a new public method must
+    // join one, or the list stops being the map of the type.
+    let dir = root().join("src/stream");
+    let mut methods = BTreeSet::new();
+    let mut files = Vec::new();
+    text_files(&dir, &mut files);
+    let public_fn = Regex::new(r"^    pub fn ([a-z_0-9]+)").expect("valid regex");
+    for (_, text) in &files {
+        let mut inside = false;
+        for line in text.lines() {
+            if line.starts_with("impl ImageStream {") {
+                inside = true;
+            } else if inside && line.starts_with('}') {
+                inside = false;
+            } else if inside && let Some(c) = public_fn.captures(line) {
+                methods.insert(c[1].to_owned());
+            }
+        }
+    }
+    assert!(methods.len() > 30, "only {} methods found", methods.len());
+    let module = fs::read_to_string(dir.join("mod.rs")).expect("src/stream/mod.rs");
+    let doc: String = module
+        .split("pub struct ImageStream {")
+        .next()
+        .expect("the type")
+        .rsplit("\n\n")
+        .next()
+        .expect("its doc")
+        .to_owned();
+    let missing: Vec<&String> = methods
+        .iter()
+        .filter(|m| !doc.contains(&format!("(Self::{m})")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "ImageStream methods missing from the families on its doc: {missing:?}"
+    );
+}
