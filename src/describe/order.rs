@@ -4,6 +4,8 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
+use crate::reference::DEFAULT_TAG;
+
 /// A tag's class and version, as `PrioritizeTags` sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Class {
@@ -122,7 +124,7 @@ fn parse_semver(s: &str) -> Option<Semver> {
 }
 
 fn classify(tag: &str) -> Class {
-    if tag == "latest" {
+    if tag == DEFAULT_TAG {
         return Class::Latest;
     }
     let (rest, prefixed) = match tag.strip_prefix('v') {

@@ -33,7 +33,8 @@
 use std::fmt;
 
 use crate::reference::{
-    ImageReference, Namespace, ReferenceError, StreamName, TagName, split_image_stream_tag,
+    DEFAULT_TAG, ImageReference, Namespace, ReferenceError, StreamName, TagName,
+    split_image_stream_tag,
 };
 use crate::stream::{ImageStream, ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
 
@@ -555,7 +556,8 @@ impl Completed {
                     TagSource::ImageStreamTag {
                         namespace: from_namespace,
                         stream: from_stream,
-                        tag: TagName::parse(r.tag().unwrap_or("latest")).map_err(TagError::Name)?,
+                        tag: TagName::parse(r.tag().unwrap_or(DEFAULT_TAG))
+                            .map_err(TagError::Name)?,
                     }
                 } else {
                     TagSource::ImageStreamImage {

@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use super::digest::{Digest, validate_openshift_digest};
 use super::error::{ErrorKind, ReferenceError};
 use super::grammar::{self, Dialect};
-use super::names::{Namespace, TagName};
+use super::names::{DEFAULT_TAG, Namespace, TagName};
 
 /// Docker Hub's registry name, filled in by
 /// [`ImageReference::docker_client_defaults`].
@@ -17,8 +17,6 @@ pub const DOCKER_DEFAULT_V1_REGISTRY: &str = "index.docker.io";
 pub const DOCKER_DEFAULT_V2_REGISTRY: &str = "registry-1.docker.io";
 /// The namespace of official Docker Hub images.
 pub const DOCKER_DEFAULT_NAMESPACE: &str = "library";
-/// The tag used when none is given.
-pub const DOCKER_DEFAULT_TAG: &str = "latest";
 
 /// library-go's 2017 fork counts the whole name, registry included.
 const NAME_MAX: usize = 255;
@@ -391,7 +389,7 @@ impl ImageReference {
     #[must_use]
     pub fn minimal(&self) -> Self {
         self.with(|p| {
-            if p.tag == DOCKER_DEFAULT_TAG {
+            if p.tag == DEFAULT_TAG {
                 p.tag = "";
             }
         })
@@ -412,7 +410,7 @@ impl ImageReference {
             if is_registry_docker_hub(p.registry) && p.namespace == DOCKER_DEFAULT_NAMESPACE {
                 p.namespace = "";
             }
-            if p.tag == DOCKER_DEFAULT_TAG {
+            if p.tag == DEFAULT_TAG {
                 p.tag = "";
             }
         })
@@ -430,7 +428,7 @@ impl ImageReference {
                 p.namespace = DOCKER_DEFAULT_NAMESPACE;
             }
             if p.tag.is_empty() {
-                p.tag = DOCKER_DEFAULT_TAG;
+                p.tag = DEFAULT_TAG;
             }
         })
     }

@@ -76,8 +76,8 @@ pub use digest::{Algorithm, Digest};
 pub use docker::{AnyReference, DockerReference, parse_any, parse_docker_ref, parse_named};
 pub use error::{ErrorKind, ReferenceError};
 pub use image::{
-    DOCKER_DEFAULT_NAMESPACE, DOCKER_DEFAULT_REGISTRY, DOCKER_DEFAULT_TAG,
-    DOCKER_DEFAULT_V1_REGISTRY, DOCKER_DEFAULT_V2_REGISTRY, ImageReference, is_registry_docker_hub,
+    DOCKER_DEFAULT_NAMESPACE, DOCKER_DEFAULT_REGISTRY, DOCKER_DEFAULT_V1_REGISTRY,
+    DOCKER_DEFAULT_V2_REGISTRY, ImageReference, is_registry_docker_hub,
 };
 pub use names::{
     DEFAULT_TAG, IsImageName, IsTagName, Namespace, StreamName, TagName, split_image_stream_tag,

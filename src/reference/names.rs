@@ -7,7 +7,10 @@ use std::str::FromStr;
 use super::error::{DNS1123_LABEL_MSG, ErrorKind, ReferenceError};
 use super::grammar::{is_lower_alnum, is_word};
 
-/// The tag used when a tag is empty or missing.
+/// The tag used when a tag is empty or missing: OpenShift's
+/// `DefaultImageTag` and library-go's `DockerDefaultTag`, which
+/// [`ImageReference::docker_client_defaults`](super::ImageReference::docker_client_defaults)
+/// fills in.
 pub const DEFAULT_TAG: &str = "latest";
 
 /// Implements the string conversions every name type shares.

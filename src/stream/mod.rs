@@ -1,9 +1,9 @@
 //! The domain: an image stream with typed tags, histories and invariants.
 //!
 //! [`ImageStream`] is built from the wire type [`crate::api::ImageStream`]
-//! by `TryFrom`, which applies OpenShift's validation (§4 of the spec
-//! notes) and reports **every** field error at once in Kubernetes' format;
-//! it converts back with `From<&ImageStream>` without loss. Inside, tag
+//! by `TryFrom`, which applies OpenShift's validation (§4) and reports
+//! **every** field error at once in Kubernetes' format; it converts back
+//! with `From<&ImageStream>` without loss. Inside, tag
 //! names are [`TagName`]s, pull specs are parsed [`ImageReference`]s,
 //! event images are [`Digest`]s and spec tag sources are typed
 //! ([`TagSource`]).
@@ -28,7 +28,8 @@
 //!   [`ImageStream::remove_spec_tag`], [`ImageStream::prune`],
 //!   [`ImageStream::set_history_limit`].
 //!
-//! Deliberately stricter than OpenShift's server (SPEC §2): tag names must
+//! Deliberately stricter than OpenShift's server (see the crate's
+//! [deviations](crate#deviations-from-openshift)): tag names must
 //! be valid [`TagName`]s and event images must be digests (or empty for
 //! reference tags). The `api` layer still reads such objects, so a caller
 //! can see and repair them.
@@ -97,6 +98,74 @@ pub use validate::{
 };
 
 /// An image stream: spec tags and their histories, valid by construction.
+///
+/// # Methods, by family and in the order a caller uses them
+///
+/// A stream comes from the wire or is made new, its spec is edited, its
+/// status (the tag histories) moves as images arrive, and it is read,
+/// resolved and written back. Every method that changes the stream keeps
+/// its invariants (tracking followers, the id index, generations); a
+/// method that returns an error has changed nothing.
+///
+/// 1. **Building.** [`new`](Self::new) (generation 0: not yet created),
+///    then [`prepare_for_create`](Self::prepare_for_create) as the server
+///    does on create (§8); or `TryFrom<api::ImageStream>`, OpenShift's
+///    validation (§4). Storage sets what the server owns:
+///    [`set_resource_version`](Self::set_resource_version),
+///    [`set_uid`](Self::set_uid),
+///    [`set_creation_timestamp`](Self::set_creation_timestamp),
+///    [`set_repositories`](Self::set_repositories) (§9.1),
+///    [`set_annotation`](Self::set_annotation), or all the server's
+///    fields at once with [`set_system_fields`](Self::set_system_fields).
+/// 2. **Reading.** [`name`](Self::name), [`namespace`](Self::namespace),
+///    [`metadata`](Self::metadata), [`generation`](Self::generation),
+///    [`lookup_local`](Self::lookup_local),
+///    [`docker_image_repository`](Self::docker_image_repository),
+///    [`status_repository`](Self::status_repository),
+///    [`public_repository`](Self::public_repository),
+///    [`spec_tag`](Self::spec_tag), [`spec_tags`](Self::spec_tags),
+///    [`history`](Self::history), [`histories`](Self::histories),
+///    [`latest_observed_generation`](Self::latest_observed_generation),
+///    [`consistency_report`](Self::consistency_report),
+///    [`approximate_size`](Self::approximate_size) (for memory budgets),
+///    [`status_differs`](Self::status_differs).
+/// 3. **Spec edits**, with the server strategy's generation rules and the
+///    events `tagsChanged` writes (§8, §9), given a [`SpecContext`]:
+///    [`update_spec`](Self::update_spec) (the whole spec),
+///    [`set_spec_tag`](Self::set_spec_tag) (one tag),
+///    [`remove_spec_tag`](Self::remove_spec_tag) (history kept, §9.4);
+///    [`tag_ref_changed`](Self::tag_ref_changed) says whether an edit
+///    counts as a change;
+///    [`update_keeping_status`](Self::update_keeping_status) is the
+///    `update` verb, which keeps the stored status (§9).
+/// 4. **Status edits**: images arriving, by the history rules of §5, with
+///    followers updated: [`add_event`](Self::add_event),
+///    [`add_tag_event`](Self::add_tag_event) (saying what moved),
+///    [`apply_mapping`](Self::apply_mapping) (a push, §10); imports are
+///    applied by [`ops::import::apply_import`](crate::ops::import::apply_import)
+///    (§14).
+/// 5. **History**: [`rollback`](Self::rollback) (pins an older image and
+///    pushes it on top), [`delete_tag`](Self::delete_tag) (spec and
+///    history, §11.4), [`prune`](Self::prune) (§17),
+///    [`set_history_limit`](Self::set_history_limit) and
+///    [`history_limit`](Self::history_limit).
+/// 6. **Resolution**: what a tag or an id points to (§6, §12):
+///    [`latest_tagged_image`](Self::latest_tagged_image),
+///    [`image_stream_tag`](Self::image_stream_tag),
+///    [`resolve_reference_for_event`](Self::resolve_reference_for_event),
+///    [`resolve_pull_spec`](Self::resolve_pull_spec),
+///    [`resolve_newest_pull_spec`](Self::resolve_newest_pull_spec),
+///    [`resolve_recent_pull_spec`](Self::resolve_recent_pull_spec),
+///    [`resolve_image`](Self::resolve_image),
+///    [`resolve_image_id`](Self::resolve_image_id); and tracking (§7):
+///    [`follow_tag_reference`](Self::follow_tag_reference),
+///    [`followers`](Self::followers), and every tag's chain at once with
+///    [`tracking`](Self::tracking). The `istag` and `isimage` views
+///    (§11.1, §12.2) are assembled by
+///    [`image_stream_tag_view`](Self::image_stream_tag_view) and
+///    [`image_stream_image_view`](Self::image_stream_image_view).
+/// 7. **Back to the wire**: `From<&ImageStream> for api::ImageStream`,
+///    without loss.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageStream {
     api_version: String,

@@ -62,7 +62,8 @@ impl ImageIndex {
         }
     }
 
-    /// Whether the index has been built (for tests and benches).
+    /// Whether the index has been built (by the first id lookup): edits
+    /// keep a built index in step and leave an unbuilt one alone.
     pub(crate) fn is_built(&self) -> bool {
         self.0.get().is_some()
     }
@@ -365,9 +366,38 @@ impl ImageStream {
     }
 
     /// Whether the id index has been built (it is built by the first id
-    /// lookup).
-    #[must_use]
-    pub fn image_index_built(&self) -> bool {
+    /// lookup). A probe for tests, not API.
+    #[cfg(test)]
+    pub(crate) fn image_index_built(&self) -> bool {
         self.index.is_built()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+    use crate::stream::{ImageStream, TagEvent};
+
+    #[test]
+    fn the_id_index_is_built_by_the_first_lookup_then_kept_in_step() {
+        let mut is = ImageStream::new(
+            Namespace::parse("ns").unwrap(),
+            StreamName::parse("s").unwrap(),
+        )
+        .unwrap();
+        let d = Digest::of_sha256(b"image");
+        assert!(!is.image_index_built(), "no lookup, no index");
+        assert!(is.resolve_image(d.hex()).is_err());
+        assert!(is.image_index_built(), "built by the first lookup");
+        let at = Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap();
+        let pull_spec = ImageReference::parse(&format!("repo@{d}")).unwrap();
+        is.add_event(
+            &TagName::parse("t").unwrap(),
+            TagEvent::new(pull_spec, Some(d.clone()), 1, at),
+        );
+        assert!(is.image_index_built(), "kept, not rebuilt");
+        assert_eq!(is.resolve_image_id(&d.hex()[..12]).unwrap(), d);
     }
 }

@@ -8,6 +8,7 @@ mod util;
 mod all_or_nothing;
 mod alloc;
 mod autotraits;
+mod citations;
 mod content;
 mod describe;
 mod hardening_arith;

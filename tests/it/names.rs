@@ -1,5 +1,5 @@
 //! OpenShift names: tags, streams, namespaces, `stream:tag`, `stream@id`.
-//! Messages are OpenShift's (openshift-semantics.md §3.1, §4.1, §4.9).
+//! Messages are OpenShift's (§3.1, §4.1, §4.9).
 
 use imagestream::reference::{
     ErrorKind, IsImageName, IsTagName, Namespace, StreamName, TagName, split_image_stream_tag,

@@ -189,7 +189,7 @@ fn error_kinds_and_offsets() {
 
 #[test]
 fn image_reference_methods() {
-    // library-go DockerImageReference methods, references.md §4.3
+    // library-go DockerImageReference methods, R§4.3
     let p = |s: &str| ImageReference::parse(s).unwrap();
     let id = &SHA;
 
