@@ -83,7 +83,7 @@ pub use history::{AddOutcome, TagEvent, TagHistory};
 pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
 pub use resolve::ResolveError;
 pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
-pub use tracking::{CircularReference, FollowError, Followed};
+pub use tracking::{CircularReference, FollowError, FollowErrorKind, Followed};
 pub use validate::{
     FieldError, FieldErrorType, ValidationError, validate_image, validate_image_stream_import,
     validate_image_stream_mapping, validate_image_stream_tag,

@@ -8,10 +8,22 @@ use crate::reference::TagName;
 
 use super::{ImageStream, SpecTag, TagSource};
 
-/// Why [`ImageStream::follow_tag_reference`] stopped: `oc`'s messages.
+/// Why [`ImageStream::follow_tag_reference`] stopped, with what `oc`'s
+/// `FollowTagReference` returns beside its error: the tag the walk had
+/// reached ([`tag`](Self::tag)) and whether it had followed at least one
+/// reference ([`multiple`](Self::multiple)). `Display` is `oc`'s message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("{kind}")]
+pub struct FollowError {
+    kind: FollowErrorKind,
+    tag: String,
+    multiple: bool,
+}
+
+/// The cause of a [`FollowError`]: `oc`'s `Err*Reference` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
-pub enum FollowError {
+pub enum FollowErrorKind {
     /// The chain came back to a tag it had visited.
     #[error("reference tag is circular")]
     Circular,
@@ -21,6 +33,42 @@ pub enum FollowError {
     /// A tag on the chain follows a tag of another stream or namespace.
     #[error("reference tag points to another imagestream")]
     OtherStream,
+}
+
+impl FollowError {
+    fn new(kind: FollowErrorKind, tag: &str, multiple: bool) -> Self {
+        Self {
+            kind,
+            tag: tag.to_owned(),
+            multiple,
+        }
+    }
+
+    /// Which rule stopped the walk.
+    #[must_use]
+    pub fn kind(&self) -> FollowErrorKind {
+        self.kind
+    }
+
+    /// The tag the walk had reached when it stopped (`finalTag`): the tag
+    /// seen twice, the tag without a spec tag, or the tag pointing into
+    /// another stream.
+    #[must_use]
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// Whether at least one reference had been followed.
+    #[must_use]
+    pub fn multiple(&self) -> bool {
+        self.multiple
+    }
+}
+
+impl PartialEq<FollowErrorKind> for FollowError {
+    fn eq(&self, other: &FollowErrorKind) -> bool {
+        self.kind == *other
+    }
 }
 
 /// The end of a reference chain (see [`ImageStream::follow_tag_reference`]).
@@ -83,14 +131,20 @@ impl ImageStream {
         let mut multiple = false;
         loop {
             if seen.contains(&name) {
-                return Err(FollowError::Circular);
+                return Err(FollowError::new(FollowErrorKind::Circular, name, multiple));
             }
             seen.push(name);
             let Some((key, spec)) = current.and_then(|k| self.spec_tags.get_key_value(k)) else {
-                return Err(FollowError::NotFound);
+                return Err(FollowError::new(FollowErrorKind::NotFound, name, multiple));
             };
             let next = match spec.source() {
-                Some(src) if self.points_elsewhere(src) => return Err(FollowError::OtherStream),
+                Some(src) if self.points_elsewhere(src) => {
+                    return Err(FollowError::new(
+                        FollowErrorKind::OtherStream,
+                        name,
+                        multiple,
+                    ));
+                }
                 Some(src) => self.tracked_tag(src),
                 None => None,
             };
@@ -106,7 +160,8 @@ impl ImageStream {
                     name = next.as_str();
                     current = self.spec_tags.get_key_value(next.as_str()).map(|(k, _)| k);
                     if current.is_none() && seen.contains(&name) {
-                        return Err(FollowError::Circular);
+                        // A hop was taken: `oc` has set `multiple` by now.
+                        return Err(FollowError::new(FollowErrorKind::Circular, name, true));
                     }
                     multiple = true;
                 }

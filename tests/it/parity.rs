@@ -199,3 +199,83 @@ fn full_import_needs_an_unchecked_repository() {
         .collect();
     assert_eq!(tags, ["nil"]);
 }
+
+/// oc `pkg/helpers/image/helpers.go` :: `FollowTagReference`, the cases of
+/// its `TestFollowTagReference` table (`oc describe` helpers): the final
+/// tag and the `multiple` flag come back with every outcome, errors
+/// included.
+#[test]
+fn follow_tag_reference_reports_final_tag_and_multiple() {
+    use imagestream::stream::FollowErrorKind as K;
+    let ist = |name: &str, from: &str| json!({"name": name, "from": {"kind": "ImageStreamTag", "name": from}});
+    let cases: Vec<(&str, &str, serde_json::Value, (&str, bool, Option<K>))> = vec![
+        (
+            "follow tag reference",
+            "testis",
+            json!([
+                ist("mytag", "sometag"),
+                tag("sometag", "repo.com/somens/someimage:sometag", None)
+            ]),
+            ("sometag", true, None),
+        ),
+        (
+            "follow tag reference with istag:mytag format",
+            "testis",
+            json!([
+                ist("mytag", "testis:sometag"),
+                tag("sometag", "repo.com/somens/someimage:sometag", None)
+            ]),
+            ("sometag", true, None),
+        ),
+        (
+            "no tag reference error",
+            "testis",
+            json!([
+                ist("mytag", "correcttag"),
+                tag("wrongtag", "repo.com/somens/someimage:mytag", None)
+            ]),
+            ("correcttag", true, Some(K::NotFound)),
+        ),
+        (
+            "cross image tag reference error",
+            "testis",
+            json!([ist("mytag", "another:sometag")]),
+            ("mytag", false, Some(K::OtherStream)),
+        ),
+        (
+            "cross namespace tag reference error",
+            "thisis",
+            json!([{"name": "mytag", "from": {"kind": "ImageStreamTag", "namespace": "anotherns", "name": "thisis:sometag"}}]),
+            ("mytag", false, Some(K::OtherStream)),
+        ),
+        (
+            "circular tag reference error",
+            "testis",
+            json!([ist("mytag", "sometag"), ist("sometag", "mytag")]),
+            ("mytag", true, Some(K::Circular)),
+        ),
+    ];
+    for (name, stream, tags, (final_tag, multiple, err)) in cases {
+        let is = stream_from(json!({
+            "metadata": {"name": stream, "namespace": "thisns"},
+            "spec": {"tags": tags}}));
+        match (is.follow_tag_reference("mytag"), err) {
+            (Ok(f), None) => {
+                assert_eq!(
+                    (f.tag.as_str(), f.multiple),
+                    (final_tag, multiple),
+                    "{name}"
+                );
+            }
+            (Err(e), Some(kind)) => {
+                assert_eq!(
+                    (e.kind(), e.tag(), e.multiple()),
+                    (kind, final_tag, multiple),
+                    "{name}"
+                );
+                assert_eq!(e.to_string(), kind.to_string(), "{name}: oc's message");
+            }
+            (got, _) => panic!("{name}: {got:?}"),
+        }
+    }
+}
