@@ -30,7 +30,10 @@ pub use get::{
 pub use order::{prioritize_tags, sort_status_tags};
 use tabwriter::TabWriter;
 pub use tabwriter::tabwrite;
-pub use units::{human_duration, human_size};
+pub use units::{
+    BINARY_UNITS, DECIMAL_UNITS, bytes_size, custom_size, human_duration, human_duration_in,
+    human_size, human_size_with_precision,
+};
 
 /// Which `oc` to look like.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -59,8 +62,8 @@ fn go_max_duration() -> chrono::TimeDelta {
     chrono::TimeDelta::nanoseconds(i64::MAX)
 }
 
-fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
-    format!("{} ago", human_duration(now - t))
+fn ago(now: DateTime<Utc>, t: DateTime<Utc>, style: Style) -> String {
+    format!("{} ago", human_duration_in(now - t, style))
 }
 
 /// A fingerprint for counting distinct image ids: a word-at-a-time
@@ -275,7 +278,7 @@ pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: St
         }
         first = false;
         let aliases = aliases.get_mut(e.name);
-        tag_block(&mut out, stream, e, aliases, now, &mut images);
+        tag_block(&mut out, stream, e, aliases, now, style, &mut images);
     }
     let mut text = out.finish();
 
@@ -294,7 +297,7 @@ fn write_stream_meta(out: &mut TabWriter, stream: &ImageStream, now: DateTime<Ut
     format_string(out, "Name", stream.name().as_str());
     format_string(out, "Namespace", stream.namespace().as_str());
     if let Some(created) = meta.creation_timestamp {
-        format_string(out, "Created", &ago(now, created));
+        format_string(out, "Created", &ago(now, created, style));
     }
     format_map(out, "Labels", &meta.labels);
     format_annotations(out, &meta.annotations, true);
@@ -375,6 +378,7 @@ fn tag_block<'a>(
     entry: &Entry<'a>,
     aliases: Option<&mut Vec<String>>,
     now: DateTime<Utc>,
+    style: Style,
     images: &mut DistinctImages<'a>,
 ) {
     let tag = entry.name;
@@ -432,8 +436,12 @@ fn tag_block<'a>(
                 c.message
             );
             match c.last_transition_time {
-                Some(t) => w!(out, "      {}", ago(now, t)),
-                None => w!(out, "      {} ago", human_duration(go_max_duration())),
+                Some(t) => w!(out, "      {}", ago(now, t, style)),
+                None => w!(
+                    out,
+                    "      {} ago",
+                    human_duration_in(go_max_duration(), style)
+                ),
             }
         }
         // Fingerprinting the whole history first reads every entry's text
@@ -448,7 +456,7 @@ fn tag_block<'a>(
             out.push_str("      ");
             match e.created() {
                 Some(c) => {
-                    units::write_human_duration(out, now - c);
+                    units::write_human_duration(out, now - c, style);
                     out.push_str(" ago");
                 }
                 None => out.push_str("<unknown>"),
@@ -522,7 +530,7 @@ pub fn describe_image(
     format_string(&mut out, "Docker Image", &image.docker_image_reference);
     format_string(&mut out, "Name", &image.metadata.name);
     if let Some(c) = image.metadata.creation_timestamp {
-        format_string(&mut out, "Created", &ago(now, c));
+        format_string(&mut out, "Created", &ago(now, c, style));
     }
     if !image.metadata.labels.is_empty() {
         format_map(&mut out, "Labels", &image.metadata.labels);
@@ -578,8 +586,8 @@ pub fn describe_image(
         w!(out, "\tStatus:\tUnverified");
     }
     let created = meta.created.map_or_else(
-        || format!("{} ago", human_duration(go_max_duration())),
-        |c| ago(now, c),
+        || format!("{} ago", human_duration_in(go_max_duration(), style)),
+        |c| ago(now, c, style),
     );
     format_string(&mut out, "Image Created", &created);
     format_string(&mut out, "Author", &meta.author);

@@ -279,3 +279,178 @@ fn follow_tag_reference_reports_final_tag_and_multiple() {
         }
     }
 }
+
+/// docker/go-units `size.go` :: `BytesSize` (`TestBytesSize`),
+/// `HumanSize` (`TestHumanSize`), `CustomSize`: the current format
+/// (`%.4g%s`) and the Classic one (`%.4g %s`, before go-units 9e638d3).
+#[test]
+fn go_units_sizes_in_both_styles() {
+    use imagestream::describe::{
+        BINARY_UNITS, Style, bytes_size, custom_size, human_size, human_size_with_precision,
+    };
+    const KIB: f64 = 1024.0;
+    const MIB: f64 = KIB * 1024.0;
+    const GIB: f64 = MIB * 1024.0;
+    const TIB: f64 = GIB * 1024.0;
+    const PIB: f64 = TIB * 1024.0;
+    let binary: [(f64, &str); 8] = [
+        (1024.0, "1KiB"),
+        (1024.0 * 1024.0, "1MiB"),
+        (1_048_576.0, "1MiB"),
+        (2.0 * MIB, "2MiB"),
+        (3.42 * GIB, "3.42GiB"),
+        (5.372 * TIB, "5.372TiB"),
+        (2.22 * PIB, "2.22PiB"),
+        (KIB * KIB * KIB * KIB * KIB * PIB, "1.049e+06YiB"),
+    ];
+    for (bytes, want) in binary {
+        assert_eq!(bytes_size(bytes, Style::Current), want);
+        let (number, unit) = want.split_at(
+            want.find(|c: char| c.is_ascii_alphabetic() && c != 'e')
+                .unwrap(),
+        );
+        assert_eq!(
+            bytes_size(bytes, Style::Classic),
+            format!("{number} {unit}")
+        );
+    }
+    let decimal: [(f64, &str); 9] = [
+        (1000.0, "1kB"),
+        (1024.0, "1.024kB"),
+        (1_000_000.0, "1MB"),
+        (1_048_576.0, "1.049MB"),
+        (2e6, "2MB"),
+        (3.42e9, "3.42GB"),
+        (5.372e12, "5.372TB"),
+        (2.22e15, "2.22PB"),
+        (1e13 * 1e15, "1e+04YB"),
+    ];
+    for (bytes, want) in decimal {
+        assert_eq!(human_size(bytes, Style::Current), want);
+        assert_eq!(human_size_with_precision(bytes, 4, Style::Current), want);
+    }
+    assert_eq!(human_size(251_200_000.0, Style::Classic), "251.2 MB");
+    assert_eq!(
+        human_size_with_precision(1_048_576.0, 2, Style::Current),
+        "1MB"
+    );
+    assert_eq!(
+        human_size_with_precision(1_548_576.0, 2, Style::Current),
+        "1.5MB"
+    );
+    // CustomSize with the binary table is BytesSize; odd inputs do not panic.
+    assert_eq!(
+        custom_size(3.42 * GIB, 4, 1024.0, &BINARY_UNITS, Style::Current),
+        "3.42GiB"
+    );
+    assert_eq!(custom_size(5000.0, 4, 1000.0, &[], Style::Current), "5000");
+    assert_eq!(
+        custom_size(5000.0, 4, 0.5, &BINARY_UNITS, Style::Current),
+        "5000B"
+    );
+    assert_eq!(
+        custom_size(f64::NAN, 4, 1024.0, &BINARY_UNITS, Style::Current),
+        "NaNB"
+    );
+}
+
+/// docker/go-units `duration.go` :: `HumanDuration`: its `TestHumanDuration`
+/// table as of 57ccf25 (2016-11-22, the Classic era of the seed's outputs),
+/// and the same inputs today (2d3bf93, 2019-04-23, reverted the 46-minute
+/// threshold): only 46 to 59 minutes differ.
+#[test]
+fn go_units_durations_per_era() {
+    use imagestream::chrono::TimeDelta;
+    use imagestream::describe::{Style, human_duration, human_duration_in};
+    let s = TimeDelta::seconds;
+    let m = TimeDelta::minutes;
+    let h = TimeDelta::hours;
+    let day = TimeDelta::days(1);
+    let week = day * 7;
+    let month = day * 30;
+    let year = day * 365;
+    // (duration, Classic, Current)
+    let table: Vec<(TimeDelta, &str, &str)> = vec![
+        (
+            TimeDelta::milliseconds(450),
+            "Less than a second",
+            "Less than a second",
+        ),
+        (s(1), "1 second", "1 second"),
+        (s(45), "45 seconds", "45 seconds"),
+        (s(46), "46 seconds", "46 seconds"),
+        (s(59), "59 seconds", "59 seconds"),
+        (s(60), "About a minute", "About a minute"),
+        (m(3), "3 minutes", "3 minutes"),
+        (m(35), "35 minutes", "35 minutes"),
+        (m(35) + s(40), "35 minutes", "35 minutes"),
+        (m(45), "45 minutes", "45 minutes"),
+        (m(45) + s(40), "45 minutes", "45 minutes"),
+        (m(46), "About an hour", "46 minutes"),
+        (m(47), "About an hour", "47 minutes"),
+        (m(59), "About an hour", "59 minutes"),
+        (h(1), "About an hour", "About an hour"),
+        (h(1) + m(29), "About an hour", "About an hour"),
+        (h(1) + m(31), "2 hours", "2 hours"),
+        (h(1) + m(59), "2 hours", "2 hours"),
+        (h(3), "3 hours", "3 hours"),
+        (h(3) + m(29), "3 hours", "3 hours"),
+        (h(3) + m(31), "4 hours", "4 hours"),
+        (h(3) + m(60), "4 hours", "4 hours"),
+        (h(24), "24 hours", "24 hours"),
+        (day + h(12), "36 hours", "36 hours"),
+        (day * 2, "2 days", "2 days"),
+        (day * 7, "7 days", "7 days"),
+        (day * 13 + h(5), "13 days", "13 days"),
+        (week * 2, "2 weeks", "2 weeks"),
+        (week * 2 + day * 4, "2 weeks", "2 weeks"),
+        (week * 3, "3 weeks", "3 weeks"),
+        (week * 4, "4 weeks", "4 weeks"),
+        (week * 4 + day * 3, "4 weeks", "4 weeks"),
+        (month, "4 weeks", "4 weeks"),
+        (month + week * 2, "6 weeks", "6 weeks"),
+        (month * 2, "2 months", "2 months"),
+        (month * 2 + week * 2, "2 months", "2 months"),
+        (month * 3, "3 months", "3 months"),
+        (month * 3 + week, "3 months", "3 months"),
+        (month * 5 + week * 2, "5 months", "5 months"),
+        (month * 13, "13 months", "13 months"),
+        (month * 23, "23 months", "23 months"),
+        (month * 24, "24 months", "24 months"),
+        (month * 24 + week * 2, "2 years", "2 years"),
+        (year * 3 + month * 2, "3 years", "3 years"),
+    ];
+    for (d, classic, current) in table {
+        assert_eq!(human_duration_in(d, Style::Classic), classic, "{d}");
+        assert_eq!(human_duration_in(d, Style::Current), current, "{d}");
+        assert_eq!(human_duration(d), current, "{d}");
+    }
+}
+
+/// library-go `pkg/image/imageutil/helpers.go` :: `JoinImageStreamTag`
+/// (an empty tag joins as `latest`), on strings and on names; joining and
+/// the lenient split (`SplitImageStreamTag`) invert each other.
+#[test]
+fn joining_names_defaults_the_tag() {
+    use imagestream::reference::{
+        IsTagName, StreamName, TagName, join_image_stream_tag, split_image_stream_tag,
+    };
+    let cases = [
+        ("python", "3.6", "python:3.6"),
+        ("python", "", "python:latest"),
+        ("python", "latest", "python:latest"),
+        ("", "", ":latest"),
+    ];
+    for (name, tag, want) in cases {
+        assert_eq!(join_image_stream_tag(name, tag), want);
+        let (n, t, colon) = split_image_stream_tag(want);
+        assert_eq!((n, colon), (name, true));
+        assert_eq!(t, if tag.is_empty() { "latest" } else { tag });
+    }
+    let python = StreamName::parse("python").unwrap();
+    let joined = IsTagName::join(python.clone(), None);
+    assert_eq!((joined.name(), joined.tag()), ("python", "latest"));
+    assert_eq!(joined, IsTagName::parse("python:latest").unwrap());
+    let joined = IsTagName::join(python, Some(TagName::parse("3.6").unwrap()));
+    assert_eq!(joined.to_string(), "python:3.6");
+}
