@@ -66,7 +66,7 @@ where
             Some(namespace),
             Some(name.as_str()),
         )?;
-        let requests = plan(&self.store.get(namespace, name)?.value);
+        let requests = plan(&self.read(namespace, name)?.value);
         if requests.is_empty() {
             return Ok(requests);
         }

@@ -78,7 +78,7 @@ where
         check_manifest_digest(&mapping)?;
         let (stream, tag) = (mapping.stream(), mapping.tag());
         // The stream must exist before the image is stored.
-        self.store.get(&namespace, stream)?;
+        self.read(&namespace, stream)?;
         let existed = !self
             .store
             .create_image_if_absent(mapping.image_to_store())?;

@@ -30,6 +30,7 @@
 mod error;
 mod imports;
 mod mappings;
+mod repositories;
 mod streams;
 mod tags;
 mod views;
@@ -88,6 +89,7 @@ pub struct ImageStreams<S = MemoryStore, R = StaticRegistry, A = Rbac, C = Syste
     authorizer: Arc<A>,
     clock: Arc<C>,
     internal_registry: Option<String>,
+    public_registry: Option<String>,
     max_attempts: usize,
 }
 
@@ -121,6 +123,7 @@ where
             authorizer,
             clock,
             internal_registry: None,
+            public_registry: None,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
         }
     }
@@ -131,6 +134,16 @@ where
     #[must_use]
     pub fn with_internal_registry(mut self, host: impl Into<String>) -> Self {
         self.internal_registry = Some(host.into());
+        self
+    }
+
+    /// With the integrated registry's public `host[:port]` (OpenShift's
+    /// external registry hostname): streams get
+    /// `status.publicDockerImageRepository = <host>/<namespace>/<name>`.
+    /// Both hostnames are applied on every read and every write.
+    #[must_use]
+    pub fn with_public_registry(mut self, host: impl Into<String>) -> Self {
+        self.public_registry = Some(host.into());
         self
     }
 
@@ -264,7 +277,7 @@ where
                 mut value,
                 resource_version,
                 ..
-            } = self.store.get(namespace, name)?;
+            } = self.read(namespace, name)?;
             if let Some(e) = last_conflict.take_if(|_| !retry(&value)) {
                 return Err(e.into());
             }

@@ -37,12 +37,7 @@ where
         let access = self.access(subject);
         let ctx = self.context(&lookup, &access);
         stream.set_creation_timestamp(ctx.now);
-        if let Some(host) = &self.internal_registry {
-            stream.set_repositories(
-                format!("{host}/{}/{}", stream.namespace(), stream.name()),
-                String::new(),
-            );
-        }
+        self.decorate(&mut stream);
         stream.prepare_for_create(&ctx)?;
         Ok(self.store.create(stream)?)
     }
@@ -65,7 +60,7 @@ where
             Some(namespace),
             Some(name.as_str()),
         )?;
-        Ok(self.store.get(namespace, name)?)
+        Ok(self.read(namespace, name)?)
     }
 
     /// Lists a namespace's streams, `limit` at a time.
@@ -87,7 +82,7 @@ where
             Some(namespace),
             None,
         )?;
-        Ok(self.store.list(namespace, limit, continue_token)?)
+        Ok(self.read_list(namespace, limit, continue_token)?)
     }
 
     /// Deletes a stream (its images stay).

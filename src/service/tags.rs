@@ -134,7 +134,7 @@ where
                     spec,
                     outcome,
                 } => {
-                    if let Err(StoreError::NotFound { .. }) = self.store.get(&namespace, &stream) {
+                    if let Err(StoreError::NotFound { .. }) = self.read(&namespace, &stream) {
                         let new = ImageStream::new(namespace.clone(), stream.clone())
                             .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
                         match self.create(subject, new) {

@@ -46,7 +46,7 @@ where
             Some(namespace),
             Some(istag),
         )?;
-        let stored = self.store.get(namespace, parsed.stream_name())?;
+        let stored = self.read(namespace, parsed.stream_name())?;
         let is = &stored.value;
         let event = is
             .image_stream_tag(parsed.tag())
@@ -115,7 +115,7 @@ where
             Some(namespace),
             Some(isimage),
         )?;
-        let stored = self.store.get(namespace, parsed.stream_name())?;
+        let stored = self.read(namespace, parsed.stream_name())?;
         let digest = match stored.value.resolve_image_id(parsed.id()) {
             Ok(d) => d,
             Err(e @ ResolveError::Ambiguous { .. }) => {

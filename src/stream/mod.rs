@@ -184,6 +184,39 @@ impl ImageStream {
         self.public_repository = public;
     }
 
+    /// The strategy's `Decorate` (OAS `registry/imagestream/strategy.go`,
+    /// §9.1): the repository fields are computed, not stored.
+    /// `status.dockerImageRepository` is `<internal>/<namespace>/<name>`
+    /// when the integrated registry's hostname is known, else
+    /// `spec.dockerImageRepository`; `status.publicDockerImageRepository` is
+    /// `<public>/<namespace>/<name>` when a public hostname is configured,
+    /// else empty. The service runs it on every read and before every
+    /// write, so a hostname change reaches streams stored before it.
+    ///
+    /// ```
+    /// use imagestream::reference::{Namespace, StreamName};
+    /// use imagestream::stream::ImageStream;
+    ///
+    /// let mut is = ImageStream::new(Namespace::parse("ns")?, StreamName::parse("py")?)?;
+    /// is.decorate(Some("172.30.1.1:5000"), Some("registry.example.com"));
+    /// assert_eq!(is.status_repository(), "172.30.1.1:5000/ns/py");
+    /// assert_eq!(is.public_repository(), "registry.example.com/ns/py");
+    /// is.decorate(None, None);
+    /// assert_eq!((is.status_repository(), is.public_repository()), ("", ""));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decorate(&mut self, internal: Option<&str>, public: Option<&str>) {
+        let at = |host: &str| format!("{host}/{}/{}", self.namespace, self.name);
+        self.status_repository = match internal {
+            Some(host) => at(host),
+            None => self
+                .docker_image_repository
+                .as_ref()
+                .map_or_else(String::new, |r| r.as_str().to_owned()),
+        };
+        self.public_repository = public.map_or_else(String::new, at);
+    }
+
     /// Sets an annotation on the stream (not a spec change: the generation
     /// stays).
     pub fn set_annotation(&mut self, key: &str, value: String) {

@@ -454,3 +454,121 @@ fn joining_names_defaults_the_tag() {
     let joined = IsTagName::join(python, Some(TagName::parse("3.6").unwrap()));
     assert_eq!(joined.to_string(), "python:3.6");
 }
+
+/// OAS `registry/imagestream/strategy.go` :: `Decorate` (with
+/// `dockerImageRepository` and `publicDockerImageRepository`): the
+/// repository fields follow the configured hostnames on every read and
+/// write. A stream stored under an old hostname shows the new one, and a
+/// mapping of an existing managed image (§10 step 6, which uses the
+/// stream's repository) writes the new hostname into the new entry.
+#[test]
+fn repositories_follow_the_configured_hostnames() {
+    use std::sync::Arc;
+
+    use imagestream::chrono::{TimeZone, Utc};
+    use imagestream::ports::{
+        ManualClock, MemoryStore, Rbac, StaticRegistry, StreamStore, Subject,
+    };
+    use imagestream::reference::{Digest, Namespace, StreamName};
+    use imagestream::service::ImageStreams;
+    use imagestream::stream::MANAGED_IMAGE_ANNOTATION;
+
+    let store = Arc::new(MemoryStore::new());
+    let service = |internal: Option<&str>, public: Option<&str>| {
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap());
+        let mut svc = ImageStreams::new(
+            store.clone(),
+            Arc::new(StaticRegistry::new()),
+            Arc::new(Rbac::new()),
+            Arc::new(clock),
+        );
+        if let Some(h) = internal {
+            svc = svc.with_internal_registry(h);
+        }
+        if let Some(h) = public {
+            svc = svc.with_public_registry(h);
+        }
+        svc
+    };
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("test").unwrap();
+    let app = StreamName::parse("app").unwrap();
+    let mapping = |n: u8, tag: &str| {
+        let d = Digest::of_sha256(&[n]);
+        let mut m = api::ImageStreamMapping::default();
+        m.metadata.name = "app".into();
+        m.metadata.namespace = "test".into();
+        m.tag = tag.into();
+        m.image.metadata.name = d.to_string();
+        m.image
+            .metadata
+            .annotations
+            .insert(MANAGED_IMAGE_ANNOTATION.into(), "true".into());
+        (m, d)
+    };
+
+    let old = service(Some("172.30.1.1:5000"), None);
+    old.create(&admin, ImageStream::new(ns.clone(), app.clone()).unwrap())
+        .unwrap();
+    let (m, d) = mapping(1, "v1");
+    old.create_mapping(&admin, m).unwrap();
+    let is = old.get(&admin, &ns, &app).unwrap().value;
+    assert_eq!(is.status_repository(), "172.30.1.1:5000/test/app");
+    assert_eq!(is.public_repository(), "");
+    assert_eq!(
+        is.history("v1")
+            .unwrap()
+            .current()
+            .unwrap()
+            .pull_spec()
+            .as_str(),
+        format!("172.30.1.1:5000/test/app@{d}")
+    );
+
+    // The hostnames change; the stored stream still says the old one.
+    let new = service(
+        Some("image-registry.openshift-image-registry.svc:5000"),
+        Some("registry.apps.example.com"),
+    );
+    assert_eq!(
+        store.get(&ns, &app).unwrap().value.status_repository(),
+        "172.30.1.1:5000/test/app"
+    );
+    // Every read shows the new ones: get, list, the istag view.
+    let is = new.get(&admin, &ns, &app).unwrap().value;
+    assert_eq!(
+        is.status_repository(),
+        "image-registry.openshift-image-registry.svc:5000/test/app"
+    );
+    assert_eq!(is.public_repository(), "registry.apps.example.com/test/app");
+    let listed = new.list(&admin, &ns, None, None).unwrap();
+    assert_eq!(
+        listed.items[0].value.public_repository(),
+        "registry.apps.example.com/test/app"
+    );
+    // The image exists and is managed: the new entry is built from the
+    // stream's repository, which must be the new hostname.
+    let (m2, _) = mapping(1, "v2");
+    new.create_mapping(&admin, m2).unwrap();
+    let stored = store.get(&ns, &app).unwrap().value;
+    assert_eq!(
+        stored
+            .history("v2")
+            .unwrap()
+            .current()
+            .unwrap()
+            .pull_spec()
+            .as_str(),
+        format!("image-registry.openshift-image-registry.svc:5000/test/app@{d}")
+    );
+    assert_eq!(
+        stored.status_repository(),
+        "image-registry.openshift-image-registry.svc:5000/test/app",
+        "the write stored the decorated fields"
+    );
+
+    // Without an internal hostname the status repository is the spec's.
+    let none = service(None, None);
+    let is = none.get(&admin, &ns, &app).unwrap().value;
+    assert_eq!((is.status_repository(), is.public_repository()), ("", ""));
+}
