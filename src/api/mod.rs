@@ -60,4 +60,4 @@ pub use stream::{
     ImageLookupPolicy, ImageStream, ImageStreamSpec, ImageStreamStatus, NamedTagEventList,
     TagEvent, TagEventCondition, TagImportPolicy, TagReference, TagReferencePolicy,
 };
-pub use views::{ImageStreamImage, ImageStreamTag};
+pub use views::{ImageStreamImage, ImageStreamTag, ImageTag};

@@ -28,6 +28,7 @@
 //! ```
 
 mod error;
+mod image_tags;
 mod imports;
 mod mappings;
 mod repositories;

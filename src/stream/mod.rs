@@ -66,6 +66,7 @@ mod resolve;
 mod spec;
 mod tracking;
 mod validate;
+mod views;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -572,3 +572,297 @@ fn repositories_follow_the_configured_hostnames() {
     let is = none.get(&admin, &ns, &app).unwrap().value;
     assert_eq!((is.status_repository(), is.public_repository()), ("", ""));
 }
+
+/// OAS `pkg/image/printers/internalversion/printer.go` :: `printImageTag`
+/// (`oc get imagetag`): SPEC and STATUS for each kind of tag, HISTORY and
+/// UPDATED (OpenShift has no table test for it; the cases walk its
+/// branches).
+#[test]
+fn oc_get_imagetag_rows_follow_print_image_tag() {
+    use imagestream::chrono::{TimeZone, Utc};
+    use imagestream::describe::{ImageTagRow, get_image_tags};
+    let now = Utc.with_ymd_and_hms(2017, 10, 2, 18, 5, 11).unwrap();
+    let img = "image/sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let itag = |name: &str, spec: serde_json::Value, status: serde_json::Value| {
+        let mut v = json!({"metadata": {"name": name, "namespace": "ns"}});
+        if !spec.is_null() {
+            v["spec"] = spec;
+        }
+        if !status.is_null() {
+            v["status"] = status;
+        }
+        serde_json::from_value::<api::ImageTag>(v).unwrap()
+    };
+    let from = |kind: &str, name: &str| json!({"kind": kind, "name": name});
+    let items = |generation: i64| json!({"tag": "x", "items": [event(generation)]});
+    // (itag, SPEC, STATUS, HISTORY, UPDATED)
+    let cases = vec![
+        (
+            itag(
+                "is:ext",
+                json!({"name": "ext", "from": from("DockerImage", "python:3.6"), "generation": 2}),
+                json!(null),
+            ),
+            "Tag",
+            "python:3.6",
+            "",
+            "",
+        ),
+        (
+            itag(
+                "is:ref",
+                json!({"name": "ref", "reference": true, "from": from("DockerImage", "python:3.6")}),
+                json!(null),
+            ),
+            "Ref",
+            "python:3.6",
+            "",
+            "",
+        ),
+        (
+            itag(
+                "is:sched",
+                json!({"name": "sched", "reference": true, "importPolicy": {"scheduled": true}, "from": from("DockerImage", "python:3.6")}),
+                json!(null),
+            ),
+            "Scheduled",
+            "python:3.6",
+            "",
+            "",
+        ),
+        (
+            itag(
+                "is:track",
+                json!({"name": "track", "from": from("ImageStreamTag", "3.6"), "generation": 1}),
+                items(1),
+            ),
+            "Track",
+            img,
+            "1",
+            "About an hour ago",
+        ),
+        (
+            itag(
+                "is:other",
+                json!({"name": "other", "from": from("ImageStreamTag", "python:3.6")}),
+                json!(null),
+            ),
+            "Tag",
+            "istag/python:3.6",
+            "",
+            "",
+        ),
+        (
+            itag(
+                "is:otherns",
+                json!({"name": "otherns", "from": {"kind": "ImageStreamTag", "namespace": "openshift", "name": "python:3.6"}}),
+                json!(null),
+            ),
+            "Tag",
+            "istag openshift/python:3.6",
+            "",
+            "",
+        ),
+        (
+            itag(
+                "is:pinned",
+                json!({"name": "pinned", "from": from("ImageStreamImage", "python@sha256:abc")}),
+                json!(null),
+            ),
+            "Tag",
+            "image/sha256:abc",
+            "",
+            "",
+        ),
+        (
+            itag(
+                "is:badname",
+                json!({"name": "badname", "from": from("ImageStreamImage", "python")}),
+                json!(null),
+            ),
+            "Tag",
+            "InvalidRefName",
+            "",
+            "",
+        ),
+        (
+            itag(
+                "is:badkind",
+                json!({"name": "badkind", "from": from("Image", "x")}),
+                json!(null),
+            ),
+            "Tag",
+            "InvalidRefKind",
+            "",
+            "",
+        ),
+        (
+            itag("is:nosource", json!({"name": "nosource"}), json!(null)),
+            "",
+            "",
+            "",
+            "",
+        ),
+        (
+            itag("is:pushed", json!(null), items(1)),
+            "Push",
+            img,
+            "1",
+            "About an hour ago",
+        ),
+        (
+            itag(
+                "is:importing",
+                json!({"name": "importing", "from": from("DockerImage", "python:3.7"), "generation": 3}),
+                items(2),
+            ),
+            "Tag",
+            "Importing",
+            "1",
+            "About an hour ago",
+        ),
+        (
+            itag(
+                "is:newer",
+                json!({"name": "newer", "from": from("DockerImage", "python:3.7"), "generation": 2}),
+                items(3),
+            ),
+            "Push",
+            img,
+            "1",
+            "About an hour ago",
+        ),
+        (
+            itag(
+                "is:failed",
+                json!({"name": "failed", "from": from("DockerImage", "python:9"), "generation": 2}),
+                json!({"tag": "failed", "items": null, "conditions": [{"type": "ImportSuccess", "status": "False",
+                     "reason": "NotFound", "lastTransitionTime": "2017-10-02T18:00:11Z", "generation": 2}]}),
+            ),
+            "Tag",
+            "ImportFailed (NotFound)",
+            "",
+            "5 minutes ago",
+        ),
+        (
+            itag(
+                "is:refevent",
+                json!({"name": "refevent", "reference": true, "from": from("DockerImage", "python:3.6")}),
+                json!({"tag": "refevent", "items": [{"created": "2017-10-02T17:05:11Z", "dockerImageReference": "python:3.6", "image": "", "generation": 1}]}),
+            ),
+            "Ref",
+            "python:3.6",
+            "1",
+            "About an hour ago",
+        ),
+    ];
+    let mut all = Vec::new();
+    for (t, spec, status, history, updated) in &cases {
+        let row = ImageTagRow::new(t, now);
+        assert_eq!(
+            (
+                row.spec.as_str(),
+                row.status.as_str(),
+                row.history.as_str(),
+                row.updated.as_str()
+            ),
+            (*spec, *status, *history, *updated),
+            "{}",
+            t.metadata.name
+        );
+        all.push(t.clone());
+    }
+    // kubectl's layout: upper-case headers, three spaces, last column unpadded.
+    let table = get_image_tags(&all[..2], now);
+    assert_eq!(
+        table,
+        "NAME     SPEC   STATUS       HISTORY   UPDATED\n\
+         is:ext   Tag    python:3.6             \n\
+         is:ref   Ref    python:3.6             \n"
+    );
+}
+
+/// OAS `registry/imagetag/rest.go` :: `Get`, `List`, `newITag`: the view
+/// holds the stream's metadata named `<stream>:<tag>`, the spec, the
+/// status and (on get only) the current image with its pull spec resolved;
+/// a tag with neither spec nor status is not found; a bad name is a bad
+/// request.
+#[test]
+fn the_imagetag_view_follows_new_itag() {
+    use std::sync::Arc;
+
+    use imagestream::chrono::{TimeZone, Utc};
+    use imagestream::ports::{
+        ImportedImage, ManualClock, MemoryStore, Rbac, StaticRegistry, Subject,
+    };
+    use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+    use imagestream::service::ImageStreams;
+    use imagestream::stream::{SpecTag, TagSource};
+
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap());
+    let svc = ImageStreams::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(StaticRegistry::new()),
+        Arc::new(Rbac::new()),
+        Arc::new(clock),
+    )
+    .with_internal_registry("172.30.1.1:5000");
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("test").unwrap();
+    let py = StreamName::parse("python").unwrap();
+    svc.create(&admin, ImageStream::new(ns.clone(), py.clone()).unwrap())
+        .unwrap();
+    let d = Digest::of_sha256(b"3.6");
+    svc.registry().insert(
+        &ImageReference::parse("docker.io/python:3.6").unwrap(),
+        ImportedImage::new(
+            d.clone(),
+            "application/vnd.docker.distribution.manifest.v2+json",
+        ),
+    );
+    for (tag, from) in [
+        ("3.6", "docker.io/python:3.6"),
+        ("2.7", "docker.io/python:2.7"),
+    ] {
+        let spec = SpecTag::new(TagSource::DockerImage(ImageReference::parse(from).unwrap()));
+        svc.set_spec_tag(&admin, &ns, &py, &TagName::parse(tag).unwrap(), &spec)
+            .unwrap();
+    }
+    svc.import(&admin, &ns, &py).unwrap();
+
+    let itag = svc.image_tag(&admin, &ns, "python:3.6").unwrap();
+    assert_eq!(itag.metadata.name, "python:3.6");
+    assert_eq!(itag.metadata.namespace, "test");
+    assert!(!itag.metadata.uid.is_empty(), "the stream's metadata");
+    assert_eq!(itag.status.as_ref().unwrap().items.len(), 1);
+    let image = itag.image.as_ref().unwrap();
+    assert_eq!(image.metadata.name, d.to_string());
+    assert_eq!(
+        image.docker_image_reference,
+        format!("docker.io/python@{d}")
+    );
+    // 2.7 failed to import: a spec and a condition, no image.
+    let failed = svc.image_tag(&admin, &ns, "python:2.7").unwrap();
+    assert!(failed.image.is_none());
+    assert_eq!(failed.status.unwrap().conditions[0].status, "False");
+
+    assert_eq!(
+        svc.image_tag(&admin, &ns, "python:3.5")
+            .unwrap_err()
+            .to_string(),
+        r#"imagetags.image.openshift.io "python:3.5" not found"#
+    );
+    assert_eq!(
+        svc.image_tag(&admin, &ns, "python")
+            .unwrap_err()
+            .to_string(),
+        "ImageTags must be retrieved with <name>:<tag>"
+    );
+    let listed = svc.image_tags(&admin, &ns).unwrap();
+    let names: Vec<&str> = listed.iter().map(|t| t.metadata.name.as_str()).collect();
+    assert_eq!(names, ["python:2.7", "python:3.6"]);
+    assert!(
+        listed.iter().all(|t| t.image.is_none()),
+        "lists carry no image"
+    );
+}
