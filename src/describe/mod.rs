@@ -11,6 +11,7 @@
 //! Rendering is pure: the caller passes `now`, and ages are computed from it.
 
 mod get;
+mod import;
 mod order;
 mod tabwriter;
 mod units;
@@ -27,6 +28,7 @@ pub use get::{
     ImageStreamRow, ImageStreamTagRow, ImageTagRow, TAGS_WIDTH, get_image_stream_tags,
     get_image_streams, get_image_tags, tags_up_to_width,
 };
+pub use import::{ImportImageOutput, import_image_output};
 pub use order::{prioritize_tags, sort_status_tags};
 use tabwriter::TabWriter;
 pub use tabwriter::tabwrite;

@@ -23,5 +23,7 @@ mod store;
 pub use authz::{AllowAll, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use memory::{DEFAULT_LOG_CAPACITY, MemoryStore};
-pub use registry::{ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry};
+pub use registry::{
+    ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry, TagList,
+};
 pub use store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};

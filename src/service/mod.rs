@@ -29,6 +29,7 @@
 
 mod error;
 mod image_tags;
+mod import_image;
 mod imports;
 mod mappings;
 mod repositories;
@@ -46,6 +47,7 @@ use crate::reference::{Namespace, StreamName};
 use crate::stream::{ImageStream, PullDenied, SourceAccess, SpecContext, StreamLookup};
 
 pub use error::{ServiceError, TagFailure};
+pub use import_image::{ImportImageFailure, REPOSITORY_LIST_CAP};
 
 /// How many times a read-modify-write is retried on a version conflict.
 pub const DEFAULT_MAX_ATTEMPTS: usize = 10;

@@ -866,3 +866,218 @@ fn the_imagetag_view_follows_new_itag() {
         "lists carry no image"
     );
 }
+
+/// oc `pkg/cli/importimage/importimage.go` :: `createImageImport`
+/// (`importAll`, `importTag`, `newImageStream`), the cases of its
+/// `TestCreateImageImport` table: the request `oc import-image` sends, or
+/// its refusal.
+#[test]
+fn oc_import_image_requests_follow_create_image_import() {
+    use imagestream::ops::import_image::ImportImage;
+    use imagestream::reference::Namespace;
+    use imagestream::stream::{ImportMode, ReferencePolicy};
+
+    // (from, to, insecure, scheduled, reference policy, import mode)
+    type Img = (&'static str, &'static str, bool, bool, &'static str, &'static str);
+    enum Want {
+        Err(&'static str),
+        Images(Vec<Img>),
+        Repo(&'static str, bool, bool, &'static str),
+    }
+    let repo_stream = |annotations: serde_json::Value| {
+        json!({"metadata": {"name": "testis", "namespace": "other", "annotations": annotations},
+               "spec": {"dockerImageRepository": "repo.com/somens/someimage"}})
+    };
+    let tags_stream = |tags: serde_json::Value, annotations: serde_json::Value| {
+        json!({"metadata": {"name": "testis", "namespace": "other", "annotations": annotations},
+               "spec": {"tags": tags}})
+    };
+    let ext = |name: &str, from: &str| json!({"name": name, "from": {"kind": "DockerImage", "name": from}});
+    let ist = |name: &str, from: &str| json!({"name": name, "from": {"kind": "ImageStreamTag", "name": from}});
+    let two = json!([ext("latest", "repo.com/somens/someimage:latest"), ext("other", "repo.com/somens/someimage:other")]);
+    let mytag_other = json!([ext("mytag", "repo.com/somens/someimage:mytag"), ext("other", "repo.com/somens/someimage:other")]);
+    let insecure = json!({"openshift.io/image.insecureRepository": "true"});
+    let none = json!({});
+    let legacy = "Legacy";
+    let cases: Vec<(&str, ImportImage, Option<serde_json::Value>, Want)> = vec![
+        ("import from non-existing", ImportImage::new("nonexisting"), None,
+         Want::Err("pass --confirm to create and import")),
+        ("confirmed import from non-existing", ImportImage::new("nonexisting").confirm(true), None,
+         Want::Images(vec![("nonexisting", "latest", false, false, "Source", legacy)])),
+        ("confirmed import all from non-existing", ImportImage::new("nonexisting").all(true).confirm(true), None,
+         Want::Repo("nonexisting", false, false, "Source")),
+        ("import from .spec.dockerImageRepository", ImportImage::new("testis"), Some(repo_stream(none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage", "latest", false, false, "Source", legacy)])),
+        ("import from .spec.dockerImageRepository non-existing tag", ImportImage::new("testis:nonexisting"),
+         Some(repo_stream(none.clone())), Want::Err(r#""nonexisting" does not exist on the image stream"#)),
+        ("import all from .spec.dockerImageRepository", ImportImage::new("testis").all(true),
+         Some(repo_stream(none.clone())), Want::Repo("repo.com/somens/someimage", false, false, "Source")),
+        ("import all with different from", ImportImage::new("testis").from("totally_different_spec").all(true),
+         Some(repo_stream(none.clone())), Want::Err("different import spec")),
+        ("import all with confirmed different from",
+         ImportImage::new("testis").from("totally/different/spec").all(true).confirm(true),
+         Some(repo_stream(none.clone())), Want::Repo("totally/different/spec", false, false, "Source")),
+        ("import all from .spec.tags", ImportImage::new("testis").all(true), Some(tags_stream(two.clone(), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", false, false, "Source", legacy),
+                           ("repo.com/somens/someimage:other", "other", false, false, "Source", legacy)])),
+        ("import all from .spec.tags with insecure annotation", ImportImage::new("testis").all(true),
+         Some(tags_stream(two.clone(), insecure.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", true, false, "Source", legacy),
+                           ("repo.com/somens/someimage:other", "other", true, false, "Source", legacy)])),
+        ("import all from .spec.tags with insecure flag", ImportImage::new("testis").all(true).insecure(true),
+         Some(tags_stream(two.clone(), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", true, false, "Source", legacy),
+                           ("repo.com/somens/someimage:other", "other", true, false, "Source", legacy)])),
+        ("import all from .spec.tags no DockerImage tags", ImportImage::new("testis").all(true),
+         Some(tags_stream(json!([ist("latest", "otheris:latest")]), none.clone())),
+         Want::Err("does not have tags pointing to external container images")),
+        ("empty image stream", ImportImage::new("testis"), Some(tags_stream(json!([]), none.clone())),
+         Want::Err("the tag \"latest\" does not exist on the image stream - choose an existing tag to import or use the 'tag' command to create a new tag")),
+        ("import latest tag", ImportImage::new("testis:latest"),
+         Some(tags_stream(json!([ext("latest", "repo.com/somens/someimage:latest")]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", false, false, "Source", legacy)])),
+        ("import existing tag", ImportImage::new("testis:existing"),
+         Some(tags_stream(json!([ext("existing", "repo.com/somens/someimage:latest")]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:latest", "existing", false, false, "Source", legacy)])),
+        ("import non-existing tag", ImportImage::new("testis:latest"),
+         Some(tags_stream(json!([ext("nonlatest", "repo.com/somens/someimage:latest")]), none.clone())),
+         Want::Err("does not exist on the image stream")),
+        ("use tag aliases", ImportImage::new("testis:mytag"),
+         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag"), ist("other1", "testis:mytag"), ist("other2", "mytag")]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, false, "Source", legacy)])),
+        ("an alias imports its target", ImportImage::new("testis:other2"),
+         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag"), ist("other2", "mytag")]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, false, "Source", legacy)])),
+        ("import tag from alias of cross-image-stream", ImportImage::new("testis:mytag"),
+         Some(tags_stream(json!([ist("mytag", "otherimage:mytag")]), none.clone())),
+         Want::Err("tag \"mytag\" points to an imagestreamtag from another ImageStream")),
+        ("import tag from alias of circular reference", ImportImage::new("testis:mytag"),
+         Some(tags_stream(json!([ist("mytag", "mytag")]), none.clone())),
+         Want::Err("tag \"mytag\" on the image stream is a reference to same tag")),
+        ("import tag from non existing alias", ImportImage::new("testis:mytag"),
+         Some(tags_stream(json!([ist("mytag", "nonexisting")]), none.clone())),
+         Want::Err("the tag \"mytag\" does not exist on the image stream - choose an existing tag to import or use the 'tag' command to create a new tag")),
+        ("use insecure annotation", ImportImage::new("testis"), Some(repo_stream(insecure.clone())),
+         Want::Images(vec![("repo.com/somens/someimage", "latest", true, false, "Source", legacy)])),
+        ("insecure flag overrides insecure annotation", ImportImage::new("testis").insecure(false),
+         Some(repo_stream(insecure.clone())),
+         Want::Images(vec![("repo.com/somens/someimage", "latest", false, false, "Source", legacy)])),
+        ("import tag setting referencePolicy", ImportImage::new("testis:mytag").reference_policy(ReferencePolicy::Local),
+         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag")]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, false, "Local", legacy)])),
+        ("import all from .spec.tags setting referencePolicy",
+         ImportImage::new("testis").all(true).reference_policy(ReferencePolicy::Local),
+         Some(tags_stream(mytag_other.clone(), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, false, "Local", legacy),
+                           ("repo.com/somens/someimage:other", "other", false, false, "Local", legacy)])),
+        ("import all from .spec.dockerImageRepository setting referencePolicy",
+         ImportImage::new("testis").all(true).reference_policy(ReferencePolicy::Local),
+         Some(repo_stream(none.clone())), Want::Repo("repo.com/somens/someimage", false, false, "Local")),
+        ("import tag setting scheduled", ImportImage::new("testis:mytag").scheduled(true),
+         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag")]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, true, "Source", legacy)])),
+        ("import already scheduled tag without setting scheduled", ImportImage::new("testis:mytag"),
+         Some(tags_stream(json!([{"name": "mytag", "importPolicy": {"scheduled": true},
+             "from": {"kind": "DockerImage", "name": "repo.com/somens/someimage:mytag"}}]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, true, "Source", legacy)])),
+        ("import all from .spec.tags setting scheduled", ImportImage::new("testis").all(true).scheduled(true),
+         Some(tags_stream(mytag_other.clone(), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, true, "Source", legacy),
+                           ("repo.com/somens/someimage:other", "other", false, true, "Source", legacy)])),
+        ("import all from .spec.tags, some already scheduled", ImportImage::new("testis").all(true),
+         Some(tags_stream(json!([{"name": "mytag", "importPolicy": {"scheduled": true},
+             "from": {"kind": "DockerImage", "name": "repo.com/somens/someimage:mytag"}},
+             ext("other", "repo.com/somens/someimage:other")]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, true, "Source", legacy),
+                           ("repo.com/somens/someimage:other", "other", false, false, "Source", legacy)])),
+        ("import all from .spec.dockerImageRepository setting scheduled",
+         ImportImage::new("testis").all(true).scheduled(true),
+         Some(repo_stream(none.clone())), Want::Repo("repo.com/somens/someimage", false, true, "Source")),
+        ("import with importMode PreserveOriginal", ImportImage::new("testis").import_mode(ImportMode::PreserveOriginal),
+         Some(tags_stream(json!([ext("latest", "repo.com/somens/someimage:latest")]), none.clone())),
+         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", false, false, "Source", "PreserveOriginal")])),
+        // Beyond the table: oc's other refusals.
+        ("by id", ImportImage::new("testis@sha256:0000000000000000000000000000000000000000000000000000000000000000"), None,
+         Want::Err("to import images by ID, use the 'tag' command")),
+        ("a tag with --all", ImportImage::new("testis:v1").all(true), None,
+         Want::Err("cannot specify a tag \"testis:v1\" as well as --all")),
+        ("no target", ImportImage::new(""), None, Want::Err("you must specify the name of an image stream")),
+        ("--from differs from the source", ImportImage::new("testis:mytag").from("repo.com/other:1"),
+         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag")]), none.clone())),
+         Want::Err("the tag \"mytag\" points to \"repo.com/somens/someimage:mytag\" - use the 'tag' command if you want to change the source to \"repo.com/other:1\"")),
+        ("--from differs through an alias", ImportImage::new("testis:a").from("repo.com/other:1"),
+         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag"), ist("a", "mytag")]), none.clone())),
+         Want::Err("the tag \"a\" points to the tag \"mytag\" which points to \"repo.com/somens/someimage:mytag\" - use the 'tag' command if you want to change the source to \"repo.com/other:1\"")),
+        ("not an external image", ImportImage::new("testis:pinned"),
+         Some(tags_stream(json!([{"name": "pinned", "from": {"kind": "ImageStreamImage", "name": "other@sha256:0000000000000000000000000000000000000000000000000000000000000000"}}]), none.clone())),
+         Want::Err("tag \"pinned\" points to existing ImageStreamImage \"other@sha256:0000000000000000000000000000000000000000000000000000000000000000\", it cannot be re-imported")),
+    ];
+    let ns = Namespace::parse("other").unwrap();
+    for (name, cmd, stream, want) in cases {
+        let stream = stream.map(stream_from);
+        let got = cmd.request(&ns, stream.as_ref());
+        match (want, got) {
+            (Want::Err(msg), Err(e)) => {
+                assert!(e.to_string().contains(msg), "{name}: {e}");
+            }
+            (Want::Images(want), Ok(isi)) => {
+                assert!(isi.spec.repository.is_none(), "{name}");
+                assert!(isi.spec.import, "{name}: not a dry run");
+                let got: Vec<(String, String, bool, bool, String, String)> = isi
+                    .spec
+                    .images
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.from.name.clone(),
+                            i.to.as_ref().unwrap().name.clone(),
+                            i.import_policy.insecure,
+                            i.import_policy.scheduled,
+                            i.reference_policy.type_.clone(),
+                            i.import_policy.import_mode.clone(),
+                        )
+                    })
+                    .collect();
+                let want: Vec<(String, String, bool, bool, String, String)> = want
+                    .into_iter()
+                    .map(|(f, t, i, s, r, m)| (f.into(), t.into(), i, s, r.into(), m.into()))
+                    .collect();
+                assert_eq!(got, want, "{name}");
+                assert!(isi.spec.images.iter().all(|i| i.from.kind == "DockerImage"));
+            }
+            (Want::Repo(from, insecure, scheduled, policy), Ok(isi)) => {
+                assert!(isi.spec.images.is_empty(), "{name}");
+                let r = isi.spec.repository.unwrap();
+                assert_eq!(
+                    (r.from.name.as_str(), r.import_policy.insecure, r.import_policy.scheduled, r.reference_policy.type_.as_str()),
+                    (from, insecure, scheduled, policy),
+                    "{name}"
+                );
+            }
+            (_, got) => panic!("{name}: {got:?}"),
+        }
+    }
+}
+
+/// oc `importimage.go` :: `wasError`, its `TestWasError` table.
+#[test]
+fn oc_import_image_was_error() {
+    use imagestream::ops::import_image::was_error;
+    let failed = api::Status {
+        status: "Failure".into(),
+        ..Default::default()
+    };
+    let mut isi = api::ImageStreamImport::default();
+    assert!(!was_error(&isi), "no error");
+    isi.status.images.push(api::ImageImportStatus {
+        status: failed.clone(),
+        ..Default::default()
+    });
+    assert!(was_error(&isi), "error importing images");
+    let mut isi = api::ImageStreamImport::default();
+    isi.status.repository = Some(api::RepositoryImportStatus {
+        status: failed,
+        ..Default::default()
+    });
+    assert!(was_error(&isi), "error importing repository");
+}
