@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use crate::api;
 use crate::reference::{ImageReference, Namespace, TagName};
 use crate::stream::{
-    FieldError, FollowErrorKind, ImageStream, ImportMode, ImportPolicy, ReferencePolicy,
-    TagSource, ValidationError, validate_image_stream_import,
+    FieldError, FollowErrorKind, ImageStream, ImportMode, ImportPolicy, ReferencePolicy, TagSource,
+    ValidationError, validate_image_stream_import,
 };
 
 use super::import::{INSECURE_REPOSITORY_ANNOTATION, ImportResult, TagImport};
@@ -556,7 +556,9 @@ fn policies(
 /// # Errors
 ///
 /// The field errors of the request, and a `to` that is no tag name.
-pub fn images_to_import(isi: &api::ImageStreamImport) -> Result<Vec<ImageToImport>, ValidationError> {
+pub fn images_to_import(
+    isi: &api::ImageStreamImport,
+) -> Result<Vec<ImageToImport>, ValidationError> {
     validate_image_stream_import(isi)?;
     let mut out = Vec::with_capacity(isi.spec.images.len());
     let mut errs = Vec::new();

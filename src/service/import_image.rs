@@ -37,7 +37,11 @@ pub enum ImportImageFailure {
     Service(#[from] ServiceError),
 }
 
-fn to_result(now: chrono::DateTime<chrono::Utc>, from: &ImageReference, found: Result<crate::ports::ImportedImage, RegistryError>) -> ImportResult {
+fn to_result(
+    now: chrono::DateTime<chrono::Utc>,
+    from: &ImageReference,
+    found: Result<crate::ports::ImportedImage, RegistryError>,
+) -> ImportResult {
     match found {
         Ok(found) => ImportResult::Imported(Box::new(imported_image(
             from,
@@ -129,7 +133,8 @@ where
             let result = to_result(
                 now,
                 &image.from,
-                self.registry.resolve(&ask(&image.from, image.import_policy)),
+                self.registry
+                    .resolve(&ask(&image.from, image.import_policy)),
             );
             isi.status
                 .images
@@ -239,7 +244,11 @@ where
                 ));
                 continue;
             };
-            let result = to_result(now, &from, self.registry.resolve(&ask(&from, import_policy)));
+            let result = to_result(
+                now,
+                &from,
+                self.registry.resolve(&ask(&from, import_policy)),
+            );
             status
                 .images
                 .push(image_import_status(Some(&tag_name), &result));
@@ -299,8 +308,7 @@ where
         command: &ImportImage,
     ) -> Result<api::ImageStreamImport, ImportImageFailure> {
         let (name, _) = command.target()?;
-        let name = StreamName::parse(&name)
-            .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+        let name = StreamName::parse(&name).map_err(|e| ServiceError::BadRequest(e.to_string()))?;
         self.authorize(
             subject,
             Verb::Get,

@@ -878,7 +878,14 @@ fn oc_import_image_requests_follow_create_image_import() {
     use imagestream::stream::{ImportMode, ReferencePolicy};
 
     // (from, to, insecure, scheduled, reference policy, import mode)
-    type Img = (&'static str, &'static str, bool, bool, &'static str, &'static str);
+    type Img = (
+        &'static str,
+        &'static str,
+        bool,
+        bool,
+        &'static str,
+        &'static str,
+    );
     enum Want {
         Err(&'static str),
         Images(Vec<Img>),
@@ -894,123 +901,515 @@ fn oc_import_image_requests_follow_create_image_import() {
     };
     let ext = |name: &str, from: &str| json!({"name": name, "from": {"kind": "DockerImage", "name": from}});
     let ist = |name: &str, from: &str| json!({"name": name, "from": {"kind": "ImageStreamTag", "name": from}});
-    let two = json!([ext("latest", "repo.com/somens/someimage:latest"), ext("other", "repo.com/somens/someimage:other")]);
-    let mytag_other = json!([ext("mytag", "repo.com/somens/someimage:mytag"), ext("other", "repo.com/somens/someimage:other")]);
+    let two = json!([
+        ext("latest", "repo.com/somens/someimage:latest"),
+        ext("other", "repo.com/somens/someimage:other")
+    ]);
+    let mytag_other = json!([
+        ext("mytag", "repo.com/somens/someimage:mytag"),
+        ext("other", "repo.com/somens/someimage:other")
+    ]);
     let insecure = json!({"openshift.io/image.insecureRepository": "true"});
     let none = json!({});
     let legacy = "Legacy";
     let cases: Vec<(&str, ImportImage, Option<serde_json::Value>, Want)> = vec![
-        ("import from non-existing", ImportImage::new("nonexisting"), None,
-         Want::Err("pass --confirm to create and import")),
-        ("confirmed import from non-existing", ImportImage::new("nonexisting").confirm(true), None,
-         Want::Images(vec![("nonexisting", "latest", false, false, "Source", legacy)])),
-        ("confirmed import all from non-existing", ImportImage::new("nonexisting").all(true).confirm(true), None,
-         Want::Repo("nonexisting", false, false, "Source")),
-        ("import from .spec.dockerImageRepository", ImportImage::new("testis"), Some(repo_stream(none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage", "latest", false, false, "Source", legacy)])),
-        ("import from .spec.dockerImageRepository non-existing tag", ImportImage::new("testis:nonexisting"),
-         Some(repo_stream(none.clone())), Want::Err(r#""nonexisting" does not exist on the image stream"#)),
-        ("import all from .spec.dockerImageRepository", ImportImage::new("testis").all(true),
-         Some(repo_stream(none.clone())), Want::Repo("repo.com/somens/someimage", false, false, "Source")),
-        ("import all with different from", ImportImage::new("testis").from("totally_different_spec").all(true),
-         Some(repo_stream(none.clone())), Want::Err("different import spec")),
-        ("import all with confirmed different from",
-         ImportImage::new("testis").from("totally/different/spec").all(true).confirm(true),
-         Some(repo_stream(none.clone())), Want::Repo("totally/different/spec", false, false, "Source")),
-        ("import all from .spec.tags", ImportImage::new("testis").all(true), Some(tags_stream(two.clone(), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", false, false, "Source", legacy),
-                           ("repo.com/somens/someimage:other", "other", false, false, "Source", legacy)])),
-        ("import all from .spec.tags with insecure annotation", ImportImage::new("testis").all(true),
-         Some(tags_stream(two.clone(), insecure.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", true, false, "Source", legacy),
-                           ("repo.com/somens/someimage:other", "other", true, false, "Source", legacy)])),
-        ("import all from .spec.tags with insecure flag", ImportImage::new("testis").all(true).insecure(true),
-         Some(tags_stream(two.clone(), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", true, false, "Source", legacy),
-                           ("repo.com/somens/someimage:other", "other", true, false, "Source", legacy)])),
-        ("import all from .spec.tags no DockerImage tags", ImportImage::new("testis").all(true),
-         Some(tags_stream(json!([ist("latest", "otheris:latest")]), none.clone())),
-         Want::Err("does not have tags pointing to external container images")),
-        ("empty image stream", ImportImage::new("testis"), Some(tags_stream(json!([]), none.clone())),
-         Want::Err("the tag \"latest\" does not exist on the image stream - choose an existing tag to import or use the 'tag' command to create a new tag")),
-        ("import latest tag", ImportImage::new("testis:latest"),
-         Some(tags_stream(json!([ext("latest", "repo.com/somens/someimage:latest")]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", false, false, "Source", legacy)])),
-        ("import existing tag", ImportImage::new("testis:existing"),
-         Some(tags_stream(json!([ext("existing", "repo.com/somens/someimage:latest")]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:latest", "existing", false, false, "Source", legacy)])),
-        ("import non-existing tag", ImportImage::new("testis:latest"),
-         Some(tags_stream(json!([ext("nonlatest", "repo.com/somens/someimage:latest")]), none.clone())),
-         Want::Err("does not exist on the image stream")),
-        ("use tag aliases", ImportImage::new("testis:mytag"),
-         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag"), ist("other1", "testis:mytag"), ist("other2", "mytag")]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, false, "Source", legacy)])),
-        ("an alias imports its target", ImportImage::new("testis:other2"),
-         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag"), ist("other2", "mytag")]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, false, "Source", legacy)])),
-        ("import tag from alias of cross-image-stream", ImportImage::new("testis:mytag"),
-         Some(tags_stream(json!([ist("mytag", "otherimage:mytag")]), none.clone())),
-         Want::Err("tag \"mytag\" points to an imagestreamtag from another ImageStream")),
-        ("import tag from alias of circular reference", ImportImage::new("testis:mytag"),
-         Some(tags_stream(json!([ist("mytag", "mytag")]), none.clone())),
-         Want::Err("tag \"mytag\" on the image stream is a reference to same tag")),
-        ("import tag from non existing alias", ImportImage::new("testis:mytag"),
-         Some(tags_stream(json!([ist("mytag", "nonexisting")]), none.clone())),
-         Want::Err("the tag \"mytag\" does not exist on the image stream - choose an existing tag to import or use the 'tag' command to create a new tag")),
-        ("use insecure annotation", ImportImage::new("testis"), Some(repo_stream(insecure.clone())),
-         Want::Images(vec![("repo.com/somens/someimage", "latest", true, false, "Source", legacy)])),
-        ("insecure flag overrides insecure annotation", ImportImage::new("testis").insecure(false),
-         Some(repo_stream(insecure.clone())),
-         Want::Images(vec![("repo.com/somens/someimage", "latest", false, false, "Source", legacy)])),
-        ("import tag setting referencePolicy", ImportImage::new("testis:mytag").reference_policy(ReferencePolicy::Local),
-         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag")]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, false, "Local", legacy)])),
-        ("import all from .spec.tags setting referencePolicy",
-         ImportImage::new("testis").all(true).reference_policy(ReferencePolicy::Local),
-         Some(tags_stream(mytag_other.clone(), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, false, "Local", legacy),
-                           ("repo.com/somens/someimage:other", "other", false, false, "Local", legacy)])),
-        ("import all from .spec.dockerImageRepository setting referencePolicy",
-         ImportImage::new("testis").all(true).reference_policy(ReferencePolicy::Local),
-         Some(repo_stream(none.clone())), Want::Repo("repo.com/somens/someimage", false, false, "Local")),
-        ("import tag setting scheduled", ImportImage::new("testis:mytag").scheduled(true),
-         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag")]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, true, "Source", legacy)])),
-        ("import already scheduled tag without setting scheduled", ImportImage::new("testis:mytag"),
-         Some(tags_stream(json!([{"name": "mytag", "importPolicy": {"scheduled": true},
-             "from": {"kind": "DockerImage", "name": "repo.com/somens/someimage:mytag"}}]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, true, "Source", legacy)])),
-        ("import all from .spec.tags setting scheduled", ImportImage::new("testis").all(true).scheduled(true),
-         Some(tags_stream(mytag_other.clone(), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, true, "Source", legacy),
-                           ("repo.com/somens/someimage:other", "other", false, true, "Source", legacy)])),
-        ("import all from .spec.tags, some already scheduled", ImportImage::new("testis").all(true),
-         Some(tags_stream(json!([{"name": "mytag", "importPolicy": {"scheduled": true},
+        (
+            "import from non-existing",
+            ImportImage::new("nonexisting"),
+            None,
+            Want::Err("pass --confirm to create and import"),
+        ),
+        (
+            "confirmed import from non-existing",
+            ImportImage::new("nonexisting").confirm(true),
+            None,
+            Want::Images(vec![(
+                "nonexisting",
+                "latest",
+                false,
+                false,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "confirmed import all from non-existing",
+            ImportImage::new("nonexisting").all(true).confirm(true),
+            None,
+            Want::Repo("nonexisting", false, false, "Source"),
+        ),
+        (
+            "import from .spec.dockerImageRepository",
+            ImportImage::new("testis"),
+            Some(repo_stream(none.clone())),
+            Want::Images(vec![(
+                "repo.com/somens/someimage",
+                "latest",
+                false,
+                false,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "import from .spec.dockerImageRepository non-existing tag",
+            ImportImage::new("testis:nonexisting"),
+            Some(repo_stream(none.clone())),
+            Want::Err(r#""nonexisting" does not exist on the image stream"#),
+        ),
+        (
+            "import all from .spec.dockerImageRepository",
+            ImportImage::new("testis").all(true),
+            Some(repo_stream(none.clone())),
+            Want::Repo("repo.com/somens/someimage", false, false, "Source"),
+        ),
+        (
+            "import all with different from",
+            ImportImage::new("testis")
+                .from("totally_different_spec")
+                .all(true),
+            Some(repo_stream(none.clone())),
+            Want::Err("different import spec"),
+        ),
+        (
+            "import all with confirmed different from",
+            ImportImage::new("testis")
+                .from("totally/different/spec")
+                .all(true)
+                .confirm(true),
+            Some(repo_stream(none.clone())),
+            Want::Repo("totally/different/spec", false, false, "Source"),
+        ),
+        (
+            "import all from .spec.tags",
+            ImportImage::new("testis").all(true),
+            Some(tags_stream(two.clone(), none.clone())),
+            Want::Images(vec![
+                (
+                    "repo.com/somens/someimage:latest",
+                    "latest",
+                    false,
+                    false,
+                    "Source",
+                    legacy,
+                ),
+                (
+                    "repo.com/somens/someimage:other",
+                    "other",
+                    false,
+                    false,
+                    "Source",
+                    legacy,
+                ),
+            ]),
+        ),
+        (
+            "import all from .spec.tags with insecure annotation",
+            ImportImage::new("testis").all(true),
+            Some(tags_stream(two.clone(), insecure.clone())),
+            Want::Images(vec![
+                (
+                    "repo.com/somens/someimage:latest",
+                    "latest",
+                    true,
+                    false,
+                    "Source",
+                    legacy,
+                ),
+                (
+                    "repo.com/somens/someimage:other",
+                    "other",
+                    true,
+                    false,
+                    "Source",
+                    legacy,
+                ),
+            ]),
+        ),
+        (
+            "import all from .spec.tags with insecure flag",
+            ImportImage::new("testis").all(true).insecure(true),
+            Some(tags_stream(two.clone(), none.clone())),
+            Want::Images(vec![
+                (
+                    "repo.com/somens/someimage:latest",
+                    "latest",
+                    true,
+                    false,
+                    "Source",
+                    legacy,
+                ),
+                (
+                    "repo.com/somens/someimage:other",
+                    "other",
+                    true,
+                    false,
+                    "Source",
+                    legacy,
+                ),
+            ]),
+        ),
+        (
+            "import all from .spec.tags no DockerImage tags",
+            ImportImage::new("testis").all(true),
+            Some(tags_stream(
+                json!([ist("latest", "otheris:latest")]),
+                none.clone(),
+            )),
+            Want::Err("does not have tags pointing to external container images"),
+        ),
+        (
+            "empty image stream",
+            ImportImage::new("testis"),
+            Some(tags_stream(json!([]), none.clone())),
+            Want::Err(
+                "the tag \"latest\" does not exist on the image stream - choose an existing tag to import or use the 'tag' command to create a new tag",
+            ),
+        ),
+        (
+            "import latest tag",
+            ImportImage::new("testis:latest"),
+            Some(tags_stream(
+                json!([ext("latest", "repo.com/somens/someimage:latest")]),
+                none.clone(),
+            )),
+            Want::Images(vec![(
+                "repo.com/somens/someimage:latest",
+                "latest",
+                false,
+                false,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "import existing tag",
+            ImportImage::new("testis:existing"),
+            Some(tags_stream(
+                json!([ext("existing", "repo.com/somens/someimage:latest")]),
+                none.clone(),
+            )),
+            Want::Images(vec![(
+                "repo.com/somens/someimage:latest",
+                "existing",
+                false,
+                false,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "import non-existing tag",
+            ImportImage::new("testis:latest"),
+            Some(tags_stream(
+                json!([ext("nonlatest", "repo.com/somens/someimage:latest")]),
+                none.clone(),
+            )),
+            Want::Err("does not exist on the image stream"),
+        ),
+        (
+            "use tag aliases",
+            ImportImage::new("testis:mytag"),
+            Some(tags_stream(
+                json!([
+                    ext("mytag", "repo.com/somens/someimage:mytag"),
+                    ist("other1", "testis:mytag"),
+                    ist("other2", "mytag")
+                ]),
+                none.clone(),
+            )),
+            Want::Images(vec![(
+                "repo.com/somens/someimage:mytag",
+                "mytag",
+                false,
+                false,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "an alias imports its target",
+            ImportImage::new("testis:other2"),
+            Some(tags_stream(
+                json!([
+                    ext("mytag", "repo.com/somens/someimage:mytag"),
+                    ist("other2", "mytag")
+                ]),
+                none.clone(),
+            )),
+            Want::Images(vec![(
+                "repo.com/somens/someimage:mytag",
+                "mytag",
+                false,
+                false,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "import tag from alias of cross-image-stream",
+            ImportImage::new("testis:mytag"),
+            Some(tags_stream(
+                json!([ist("mytag", "otherimage:mytag")]),
+                none.clone(),
+            )),
+            Want::Err("tag \"mytag\" points to an imagestreamtag from another ImageStream"),
+        ),
+        (
+            "import tag from alias of circular reference",
+            ImportImage::new("testis:mytag"),
+            Some(tags_stream(json!([ist("mytag", "mytag")]), none.clone())),
+            Want::Err("tag \"mytag\" on the image stream is a reference to same tag"),
+        ),
+        (
+            "import tag from non existing alias",
+            ImportImage::new("testis:mytag"),
+            Some(tags_stream(
+                json!([ist("mytag", "nonexisting")]),
+                none.clone(),
+            )),
+            Want::Err(
+                "the tag \"mytag\" does not exist on the image stream - choose an existing tag to import or use the 'tag' command to create a new tag",
+            ),
+        ),
+        (
+            "use insecure annotation",
+            ImportImage::new("testis"),
+            Some(repo_stream(insecure.clone())),
+            Want::Images(vec![(
+                "repo.com/somens/someimage",
+                "latest",
+                true,
+                false,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "insecure flag overrides insecure annotation",
+            ImportImage::new("testis").insecure(false),
+            Some(repo_stream(insecure.clone())),
+            Want::Images(vec![(
+                "repo.com/somens/someimage",
+                "latest",
+                false,
+                false,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "import tag setting referencePolicy",
+            ImportImage::new("testis:mytag").reference_policy(ReferencePolicy::Local),
+            Some(tags_stream(
+                json!([ext("mytag", "repo.com/somens/someimage:mytag")]),
+                none.clone(),
+            )),
+            Want::Images(vec![(
+                "repo.com/somens/someimage:mytag",
+                "mytag",
+                false,
+                false,
+                "Local",
+                legacy,
+            )]),
+        ),
+        (
+            "import all from .spec.tags setting referencePolicy",
+            ImportImage::new("testis")
+                .all(true)
+                .reference_policy(ReferencePolicy::Local),
+            Some(tags_stream(mytag_other.clone(), none.clone())),
+            Want::Images(vec![
+                (
+                    "repo.com/somens/someimage:mytag",
+                    "mytag",
+                    false,
+                    false,
+                    "Local",
+                    legacy,
+                ),
+                (
+                    "repo.com/somens/someimage:other",
+                    "other",
+                    false,
+                    false,
+                    "Local",
+                    legacy,
+                ),
+            ]),
+        ),
+        (
+            "import all from .spec.dockerImageRepository setting referencePolicy",
+            ImportImage::new("testis")
+                .all(true)
+                .reference_policy(ReferencePolicy::Local),
+            Some(repo_stream(none.clone())),
+            Want::Repo("repo.com/somens/someimage", false, false, "Local"),
+        ),
+        (
+            "import tag setting scheduled",
+            ImportImage::new("testis:mytag").scheduled(true),
+            Some(tags_stream(
+                json!([ext("mytag", "repo.com/somens/someimage:mytag")]),
+                none.clone(),
+            )),
+            Want::Images(vec![(
+                "repo.com/somens/someimage:mytag",
+                "mytag",
+                false,
+                true,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "import already scheduled tag without setting scheduled",
+            ImportImage::new("testis:mytag"),
+            Some(tags_stream(
+                json!([{"name": "mytag", "importPolicy": {"scheduled": true},
+             "from": {"kind": "DockerImage", "name": "repo.com/somens/someimage:mytag"}}]),
+                none.clone(),
+            )),
+            Want::Images(vec![(
+                "repo.com/somens/someimage:mytag",
+                "mytag",
+                false,
+                true,
+                "Source",
+                legacy,
+            )]),
+        ),
+        (
+            "import all from .spec.tags setting scheduled",
+            ImportImage::new("testis").all(true).scheduled(true),
+            Some(tags_stream(mytag_other.clone(), none.clone())),
+            Want::Images(vec![
+                (
+                    "repo.com/somens/someimage:mytag",
+                    "mytag",
+                    false,
+                    true,
+                    "Source",
+                    legacy,
+                ),
+                (
+                    "repo.com/somens/someimage:other",
+                    "other",
+                    false,
+                    true,
+                    "Source",
+                    legacy,
+                ),
+            ]),
+        ),
+        (
+            "import all from .spec.tags, some already scheduled",
+            ImportImage::new("testis").all(true),
+            Some(tags_stream(
+                json!([{"name": "mytag", "importPolicy": {"scheduled": true},
              "from": {"kind": "DockerImage", "name": "repo.com/somens/someimage:mytag"}},
-             ext("other", "repo.com/somens/someimage:other")]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:mytag", "mytag", false, true, "Source", legacy),
-                           ("repo.com/somens/someimage:other", "other", false, false, "Source", legacy)])),
-        ("import all from .spec.dockerImageRepository setting scheduled",
-         ImportImage::new("testis").all(true).scheduled(true),
-         Some(repo_stream(none.clone())), Want::Repo("repo.com/somens/someimage", false, true, "Source")),
-        ("import with importMode PreserveOriginal", ImportImage::new("testis").import_mode(ImportMode::PreserveOriginal),
-         Some(tags_stream(json!([ext("latest", "repo.com/somens/someimage:latest")]), none.clone())),
-         Want::Images(vec![("repo.com/somens/someimage:latest", "latest", false, false, "Source", "PreserveOriginal")])),
+             ext("other", "repo.com/somens/someimage:other")]),
+                none.clone(),
+            )),
+            Want::Images(vec![
+                (
+                    "repo.com/somens/someimage:mytag",
+                    "mytag",
+                    false,
+                    true,
+                    "Source",
+                    legacy,
+                ),
+                (
+                    "repo.com/somens/someimage:other",
+                    "other",
+                    false,
+                    false,
+                    "Source",
+                    legacy,
+                ),
+            ]),
+        ),
+        (
+            "import all from .spec.dockerImageRepository setting scheduled",
+            ImportImage::new("testis").all(true).scheduled(true),
+            Some(repo_stream(none.clone())),
+            Want::Repo("repo.com/somens/someimage", false, true, "Source"),
+        ),
+        (
+            "import with importMode PreserveOriginal",
+            ImportImage::new("testis").import_mode(ImportMode::PreserveOriginal),
+            Some(tags_stream(
+                json!([ext("latest", "repo.com/somens/someimage:latest")]),
+                none.clone(),
+            )),
+            Want::Images(vec![(
+                "repo.com/somens/someimage:latest",
+                "latest",
+                false,
+                false,
+                "Source",
+                "PreserveOriginal",
+            )]),
+        ),
         // Beyond the table: oc's other refusals.
-        ("by id", ImportImage::new("testis@sha256:0000000000000000000000000000000000000000000000000000000000000000"), None,
-         Want::Err("to import images by ID, use the 'tag' command")),
-        ("a tag with --all", ImportImage::new("testis:v1").all(true), None,
-         Want::Err("cannot specify a tag \"testis:v1\" as well as --all")),
-        ("no target", ImportImage::new(""), None, Want::Err("you must specify the name of an image stream")),
-        ("--from differs from the source", ImportImage::new("testis:mytag").from("repo.com/other:1"),
-         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag")]), none.clone())),
-         Want::Err("the tag \"mytag\" points to \"repo.com/somens/someimage:mytag\" - use the 'tag' command if you want to change the source to \"repo.com/other:1\"")),
-        ("--from differs through an alias", ImportImage::new("testis:a").from("repo.com/other:1"),
-         Some(tags_stream(json!([ext("mytag", "repo.com/somens/someimage:mytag"), ist("a", "mytag")]), none.clone())),
-         Want::Err("the tag \"a\" points to the tag \"mytag\" which points to \"repo.com/somens/someimage:mytag\" - use the 'tag' command if you want to change the source to \"repo.com/other:1\"")),
-        ("not an external image", ImportImage::new("testis:pinned"),
-         Some(tags_stream(json!([{"name": "pinned", "from": {"kind": "ImageStreamImage", "name": "other@sha256:0000000000000000000000000000000000000000000000000000000000000000"}}]), none.clone())),
-         Want::Err("tag \"pinned\" points to existing ImageStreamImage \"other@sha256:0000000000000000000000000000000000000000000000000000000000000000\", it cannot be re-imported")),
+        (
+            "by id",
+            ImportImage::new(
+                "testis@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            ),
+            None,
+            Want::Err("to import images by ID, use the 'tag' command"),
+        ),
+        (
+            "a tag with --all",
+            ImportImage::new("testis:v1").all(true),
+            None,
+            Want::Err("cannot specify a tag \"testis:v1\" as well as --all"),
+        ),
+        (
+            "no target",
+            ImportImage::new(""),
+            None,
+            Want::Err("you must specify the name of an image stream"),
+        ),
+        (
+            "--from differs from the source",
+            ImportImage::new("testis:mytag").from("repo.com/other:1"),
+            Some(tags_stream(
+                json!([ext("mytag", "repo.com/somens/someimage:mytag")]),
+                none.clone(),
+            )),
+            Want::Err(
+                "the tag \"mytag\" points to \"repo.com/somens/someimage:mytag\" - use the 'tag' command if you want to change the source to \"repo.com/other:1\"",
+            ),
+        ),
+        (
+            "--from differs through an alias",
+            ImportImage::new("testis:a").from("repo.com/other:1"),
+            Some(tags_stream(
+                json!([
+                    ext("mytag", "repo.com/somens/someimage:mytag"),
+                    ist("a", "mytag")
+                ]),
+                none.clone(),
+            )),
+            Want::Err(
+                "the tag \"a\" points to the tag \"mytag\" which points to \"repo.com/somens/someimage:mytag\" - use the 'tag' command if you want to change the source to \"repo.com/other:1\"",
+            ),
+        ),
+        (
+            "not an external image",
+            ImportImage::new("testis:pinned"),
+            Some(tags_stream(
+                json!([{"name": "pinned", "from": {"kind": "ImageStreamImage", "name": "other@sha256:0000000000000000000000000000000000000000000000000000000000000000"}}]),
+                none.clone(),
+            )),
+            Want::Err(
+                "tag \"pinned\" points to existing ImageStreamImage \"other@sha256:0000000000000000000000000000000000000000000000000000000000000000\", it cannot be re-imported",
+            ),
+        ),
     ];
     let ns = Namespace::parse("other").unwrap();
     for (name, cmd, stream, want) in cases {
@@ -1049,7 +1448,12 @@ fn oc_import_image_requests_follow_create_image_import() {
                 assert!(isi.spec.images.is_empty(), "{name}");
                 let r = isi.spec.repository.unwrap();
                 assert_eq!(
-                    (r.from.name.as_str(), r.import_policy.insecure, r.import_policy.scheduled, r.reference_policy.type_.as_str()),
+                    (
+                        r.from.name.as_str(),
+                        r.import_policy.insecure,
+                        r.import_policy.scheduled,
+                        r.reference_policy.type_.as_str()
+                    ),
                     (from, insecure, scheduled, policy),
                     "{name}"
                 );
@@ -1080,4 +1484,277 @@ fn oc_import_image_was_error() {
         ..Default::default()
     });
     assert!(was_error(&isi), "error importing repository");
+}
+
+/// A registry that also lists tags (the `Registry::list_tags` port).
+#[derive(Debug, Default)]
+struct ListingRegistry {
+    inner: imagestream::ports::StaticRegistry,
+    tags: std::sync::Mutex<Vec<String>>,
+}
+
+impl imagestream::ports::Registry for ListingRegistry {
+    fn resolve(
+        &self,
+        request: &imagestream::ports::ImportRequest,
+    ) -> Result<imagestream::ports::ImportedImage, imagestream::ports::RegistryError> {
+        self.inner.resolve(request)
+    }
+
+    fn list_tags(
+        &self,
+        _request: &imagestream::ports::ImportRequest,
+        cap: usize,
+    ) -> Result<imagestream::ports::TagList, imagestream::ports::RegistryError> {
+        let tags = self.tags.lock().unwrap();
+        Ok(imagestream::ports::TagList::new(
+            tags.iter().take(cap).cloned().collect(),
+            tags.len() > cap,
+        ))
+    }
+}
+
+type ImportService = imagestream::service::ImageStreams<
+    imagestream::ports::MemoryStore,
+    ListingRegistry,
+    imagestream::ports::Rbac,
+    imagestream::ports::ManualClock,
+>;
+
+fn import_service() -> ImportService {
+    use imagestream::chrono::{TimeZone, Utc};
+    imagestream::service::ImageStreams::new(
+        std::sync::Arc::new(imagestream::ports::MemoryStore::new()),
+        std::sync::Arc::new(ListingRegistry::default()),
+        std::sync::Arc::new(imagestream::ports::Rbac::new()),
+        std::sync::Arc::new(imagestream::ports::ManualClock::new(
+            Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap(),
+        )),
+    )
+}
+
+fn publish(svc: &ImportService, reference: &str) -> imagestream::reference::Digest {
+    use imagestream::ports::ImportedImage;
+    use imagestream::reference::{Digest, ImageReference};
+    let d = Digest::of_sha256(reference.as_bytes());
+    svc.registry().inner.insert(
+        &ImageReference::parse(reference).unwrap(),
+        ImportedImage::new(
+            d.clone(),
+            "application/vnd.docker.distribution.manifest.v2+json",
+        ),
+    );
+    d
+}
+
+/// OAS `registry/imagestreamimport/rest.go` :: `Create` with
+/// `spec.import: false` (`oc import-image --dry-run`): per-image statuses
+/// (`Success` with the image and tag, `Failure` with reason, message and
+/// code), nothing written, not even the images; then `--confirm` creates
+/// the stream with the tag at generation 1, the repository-check
+/// annotation, and oc's messages.
+#[test]
+fn import_image_dry_run_writes_nothing_and_confirm_creates() {
+    use imagestream::chrono::{TimeZone, Utc};
+    use imagestream::describe::{Style, import_image_output};
+    use imagestream::ops::import::REPOSITORY_CHECK_ANNOTATION;
+    use imagestream::ops::import_image::ImportImage;
+    use imagestream::ports::{ImageStore, StreamStore, Subject};
+    use imagestream::reference::{Namespace, StreamName};
+
+    let svc = import_service();
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("test").unwrap();
+    let d = publish(&svc, "docker.io/python:3.6");
+    let cmd = ImportImage::new("python:3.6")
+        .from("docker.io/python:3.6")
+        .confirm(true);
+
+    let dry = svc
+        .import_image(&admin, &ns, &cmd.clone().dry_run(true))
+        .unwrap();
+    assert!(!dry.spec.import);
+    let status = &dry.status.images[0];
+    assert_eq!(status.status.status, "Success");
+    assert_eq!(status.tag, "3.6");
+    let image = status.image.as_ref().unwrap();
+    assert_eq!(image.metadata.name, d.to_string());
+    assert_eq!(
+        image.docker_image_reference,
+        format!("docker.io/python@{d}")
+    );
+    assert!(dry.status.import.is_none(), "a dry run returns no stream");
+    assert!(
+        svc.store()
+            .get(&ns, &StreamName::parse("python").unwrap())
+            .is_err()
+    );
+    assert!(
+        svc.store().get_image(&d).is_err(),
+        "a dry run stores no image"
+    );
+    let now = Utc.with_ymd_and_hms(2017, 10, 2, 17, 6, 11).unwrap();
+    let out = import_image_output(&dry, true, now, Style::Current);
+    assert!(
+        out.stdout.starts_with(
+            "imagestream.image.openshift.io/python imported (dry run)\n\nImage Name:\tpython:3.6\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.is_empty());
+
+    // A dry run of a missing image reports the failure.
+    let missing = svc
+        .import_image(
+            &admin,
+            &ns,
+            &ImportImage::new("python:9")
+                .from("docker.io/python:9")
+                .confirm(true)
+                .dry_run(true),
+        )
+        .unwrap();
+    let failure = &missing.status.images[0].status;
+    assert_eq!(
+        (
+            failure.status.as_str(),
+            failure.reason.as_str(),
+            failure.code
+        ),
+        ("Failure", "NotFound", 404)
+    );
+    assert_eq!(
+        failure.message,
+        r#"dockerimage.image.openshift.io "docker.io/python:9" not found"#
+    );
+    let out = import_image_output(&missing, true, now, Style::Current);
+    assert_eq!(
+        out.stdout,
+        "imagestream.image.openshift.io/python imported with errors (dry run)\n\n\n"
+    );
+    assert_eq!(
+        out.stderr,
+        "error: tag 9 failed: dockerimage.image.openshift.io \"docker.io/python:9\" not found\n"
+    );
+
+    // --confirm creates the stream.
+    let done = svc.import_image(&admin, &ns, &cmd).unwrap();
+    let is = svc
+        .get(&admin, &ns, &StreamName::parse("python").unwrap())
+        .unwrap()
+        .value;
+    let current = is.history("3.6").unwrap().current().unwrap();
+    assert_eq!(
+        current.pull_spec().as_str(),
+        format!("docker.io/python@{d}")
+    );
+    assert_eq!((current.generation(), is.generation()), (1, 1));
+    assert_eq!(is.spec_tag("3.6").unwrap().generation(), Some(1));
+    assert_eq!(
+        is.metadata().annotations[REPOSITORY_CHECK_ANNOTATION],
+        "2017-10-02T17:05:11Z"
+    );
+    assert!(svc.store().get_image(&d).is_ok());
+    let stored = done.status.import.as_ref().unwrap();
+    assert_eq!(stored.metadata.name, "python");
+    let out = import_image_output(&done, false, now, Style::Current);
+    assert!(
+        out.stdout
+            .starts_with("imagestream.image.openshift.io/python imported\n\nName:\t\t\tpython\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("\nImage Name:\tpython:3.6\n"),
+        "{}",
+        out.stdout
+    );
+
+    // Without --confirm an existing stream is imported again; an
+    // unchanged answer writes nothing.
+    let before = svc
+        .store()
+        .get(&ns, &StreamName::parse("python").unwrap())
+        .unwrap()
+        .resource_version;
+    svc.import_image(&admin, &ns, &ImportImage::new("python:3.6"))
+        .unwrap();
+    let after = svc
+        .store()
+        .get(&ns, &StreamName::parse("python").unwrap())
+        .unwrap()
+        .resource_version;
+    assert_eq!(before, after);
+}
+
+/// OAS importer `importRepositoryFromDocker` and `rest.go` :: `Create`
+/// for a repository (`oc import-image --all`): the listed tags are
+/// de-duplicated and prioritized, the first 50
+/// (`maxImagesBulkImportedPerRepository`) imported, the rest reported as
+/// `additionalTags` (and by oc's `info:` line); each imported tag becomes
+/// a spec tag `<repo>:<tag>`.
+#[test]
+fn import_all_imports_fifty_tags_and_reports_the_rest() {
+    use imagestream::chrono::{TimeZone, Utc};
+    use imagestream::describe::{Style, import_image_output};
+    use imagestream::ops::import_image::{ImportImage, MAX_IMAGES_BULK_IMPORTED_PER_REPOSITORY};
+    use imagestream::ports::Subject;
+    use imagestream::reference::{Namespace, StreamName};
+    use imagestream::stream::TagSource;
+
+    let svc = import_service();
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("test").unwrap();
+    let mut listed: Vec<String> = (0..60).map(|i| format!("1.{i}")).collect();
+    listed.push("latest".into());
+    listed.push(String::new()); // an empty tag is latest
+    listed.push("1.0".into()); // a duplicate
+    for t in listed.iter().filter(|t| !t.is_empty()) {
+        publish(&svc, &format!("quay.io/app/web:{t}"));
+    }
+    *svc.registry().tags.lock().unwrap() = listed;
+
+    let cmd = ImportImage::new("web")
+        .from("quay.io/app/web")
+        .all(true)
+        .confirm(true);
+    let dry = svc
+        .import_image(&admin, &ns, &cmd.clone().dry_run(true))
+        .unwrap();
+    let repo = dry.status.repository.as_ref().unwrap();
+    assert_eq!(repo.status.status, "Success");
+    assert_eq!(repo.images.len(), MAX_IMAGES_BULK_IMPORTED_PER_REPOSITORY);
+    assert_eq!(repo.images[0].tag, "latest", "latest first");
+    assert_eq!(repo.images[1].tag, "1.59", "then the highest version");
+    assert_eq!(repo.additional_tags.len(), 11);
+    assert_eq!(repo.additional_tags.last().unwrap(), "1.0");
+    let out = import_image_output(
+        &dry,
+        true,
+        Utc.with_ymd_and_hms(2017, 10, 2, 18, 0, 0).unwrap(),
+        Style::Current,
+    );
+    assert!(
+        out.stdout.ends_with("\ninfo: The remote repository contained 11 additional tags which were not imported: 1.10, 1.9, 1.8, 1.7, 1.6, 1.5, 1.4, 1.3, 1.2, 1.1, 1.0\n\n"),
+        "{}",
+        &out.stdout[out.stdout.len() - 200..]
+    );
+    assert!(
+        svc.get(&admin, &ns, &StreamName::parse("web").unwrap())
+            .is_err()
+    );
+
+    svc.import_image(&admin, &ns, &cmd).unwrap();
+    let is = svc
+        .get(&admin, &ns, &StreamName::parse("web").unwrap())
+        .unwrap()
+        .value;
+    assert_eq!(is.spec_tags().len(), 50);
+    assert_eq!(is.histories().len(), 50);
+    match is.spec_tag("1.59").unwrap().source() {
+        Some(TagSource::DockerImage(r)) => assert_eq!(r.as_str(), "quay.io/app/web:1.59"),
+        other => panic!("{other:?}"),
+    }
+    assert!(is.spec_tag("1.0").is_none());
 }
