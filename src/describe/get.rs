@@ -2,6 +2,8 @@
 //! build (OpenShift's `pkg/image/printers/internalversion/printer.go`),
 //! and kubectl's table layout for them.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 
 use super::order::sort_status_tags;
@@ -375,4 +377,42 @@ pub fn get_image_tags<'a>(
         rows.iter()
             .map(|r| vec![r.name.as_str(), &r.spec, &r.status, &r.history, &r.updated]),
     )
+}
+
+/// `oc set image-lookup` with no names (or `--list`): a `NAME LOCAL`
+/// table of `streams`, in the order given. `oc` aligns it with its own
+/// tabwriter (`NewWriter(out, 0, 2, 2, ' ', 0)`): each column as wide as
+/// its widest cell plus two spaces, the last unpadded.
+///
+/// ```
+/// use imagestream::describe::get_image_lookups;
+/// use imagestream::reference::{Namespace, StreamName};
+/// use imagestream::stream::ImageStream;
+///
+/// let ns = Namespace::parse("ns")?;
+/// let mut python = ImageStream::new(ns.clone(), StreamName::parse("python")?)?;
+/// python.set_lookup_local(true);
+/// let mysql = ImageStream::new(ns, StreamName::parse("mysql")?)?;
+/// assert_eq!(get_image_lookups([&mysql, &python]), "NAME    LOCAL\nmysql   false\npython  true\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn get_image_lookups<'a>(streams: impl IntoIterator<Item = &'a ImageStream>) -> String {
+    let rows: Vec<(&str, bool)> = streams
+        .into_iter()
+        .map(|s| (s.name().as_str(), s.lookup_local()))
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .chain(std::iter::once("NAME".len()))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let mut out = format!("{:<width$}LOCAL\n", "NAME");
+    for (name, local) in rows {
+        // Writing into a String cannot fail.
+        let _ = writeln!(out, "{name:<width$}{local}");
+    }
+    out
 }

@@ -25,8 +25,8 @@ use crate::api;
 use crate::stream::{ImageStream, SpecTag, TagEvent, TagHistory, TagSource};
 
 pub use get::{
-    ImageStreamRow, ImageStreamTagRow, ImageTagRow, TAGS_WIDTH, get_image_stream_tags,
-    get_image_streams, get_image_tags, tags_up_to_width,
+    ImageStreamRow, ImageStreamTagRow, ImageTagRow, TAGS_WIDTH, get_image_lookups,
+    get_image_stream_tags, get_image_streams, get_image_tags, tags_up_to_width,
 };
 pub use import::{ImportImageOutput, import_image_output};
 pub use order::{prioritize_tags, sort_status_tags};

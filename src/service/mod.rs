@@ -31,6 +31,7 @@ mod error;
 mod image_tags;
 mod import_image;
 mod imports;
+mod lookup;
 mod mappings;
 mod repositories;
 mod streams;
@@ -48,6 +49,7 @@ use crate::stream::{ImageStream, PullDenied, SourceAccess, SpecContext, StreamLo
 
 pub use error::{ServiceError, TagFailure};
 pub use import_image::{ImportImageFailure, REPOSITORY_LIST_CAP};
+pub use lookup::ImageLookupUpdate;
 
 /// How many times a read-modify-write is retried on a version conflict.
 pub const DEFAULT_MAX_ATTEMPTS: usize = 10;

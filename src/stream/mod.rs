@@ -61,6 +61,7 @@
 mod edit;
 mod generation;
 mod history;
+mod lookup;
 mod mapping;
 mod resolve;
 mod spec;
@@ -81,6 +82,7 @@ pub use generation::{
     StreamLookup,
 };
 pub use history::{AddOutcome, TagEvent, TagHistory};
+pub use lookup::{LocalNameError, RESOLVE_NAMES_ANNOTATION, local_name};
 pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
 pub use resolve::ResolveError;
 pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};

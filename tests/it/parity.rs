@@ -1758,3 +1758,183 @@ fn import_all_imports_fifty_tags_and_reports_the_rest() {
     }
     assert!(is.spec_tag("1.0").is_none());
 }
+
+/// oc `pkg/cli/set/imagelookup.go` (`Run`, `printImageLookup`) and OAS
+/// `admission/imagepolicy/imagepolicy.go` (`resolveImageReference`,
+/// `resolveImageStreamTag`): `oc set image-lookup` sets and clears
+/// `lookupPolicy.local` with `oc`'s line (none when unchanged), lists
+/// `NAME LOCAL`, and a pod's `image: python:3.6` resolves through the
+/// stream only while local lookup is on (or the workload forces it).
+#[test]
+fn image_lookup_sets_the_policy_and_resolves_local_names() {
+    use std::sync::Arc;
+
+    use imagestream::chrono::{TimeZone, Utc};
+    use imagestream::ports::{
+        ImportedImage, ManualClock, MemoryStore, Rbac, StaticRegistry, Subject,
+    };
+    use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+    use imagestream::service::ImageStreams;
+    use imagestream::stream::{LocalNameError, ReferencePolicy, SpecTag, TagSource, local_name};
+
+    // Which names are local (resolveImageReference).
+    let cases: [(&str, bool, Result<Option<(Option<&str>, &str, &str)>, ()>); 7] = [
+        ("python:3.6", false, Ok(Some((None, "python", "3.6")))),
+        ("python", false, Ok(Some((None, "python", "latest")))),
+        ("library/python:3.6", false, Err(())),
+        ("docker.io/python:3.6", false, Err(())),
+        (
+            "docker.io/python:3.6",
+            true,
+            Ok(Some((None, "python", "3.6"))),
+        ),
+        (
+            "python@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            false,
+            Ok(None),
+        ),
+        ("Not A Reference", false, Err(())),
+    ];
+    for (image, forced, want) in cases {
+        let got = local_name(image, forced);
+        match (want, got) {
+            (Ok(None), Ok(None)) => {}
+            (Ok(Some((ns, s, t))), Ok(Some((gns, gs, gt)))) => {
+                assert_eq!(
+                    (gns.as_deref(), gs.as_str(), gt.as_str()),
+                    (ns, s, t),
+                    "{image}"
+                );
+            }
+            (Err(()), Err(LocalNameError::NotLocal(_))) => {}
+            (want, got) => panic!("{image}: want {want:?}, got {got:?}"),
+        }
+    }
+
+    let svc = ImageStreams::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(StaticRegistry::new()),
+        Arc::new(Rbac::new()),
+        Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap(),
+        )),
+    )
+    .with_internal_registry("172.30.1.1:5000");
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("test").unwrap();
+    let python = StreamName::parse("python").unwrap();
+    let mysql = StreamName::parse("mysql").unwrap();
+    for s in [&python, &mysql] {
+        svc.create(&admin, ImageStream::new(ns.clone(), s.clone()).unwrap())
+            .unwrap();
+    }
+    let d = Digest::of_sha256(b"3.6");
+    svc.registry().insert(
+        &ImageReference::parse("docker.io/python:3.6").unwrap(),
+        ImportedImage::new(
+            d.clone(),
+            "application/vnd.docker.distribution.manifest.v2+json",
+        ),
+    );
+    let spec = SpecTag::new(TagSource::DockerImage(
+        ImageReference::parse("docker.io/python:3.6").unwrap(),
+    ));
+    svc.set_spec_tag(&admin, &ns, &python, &TagName::parse("3.6").unwrap(), &spec)
+        .unwrap();
+    svc.import(&admin, &ns, &python).unwrap();
+
+    // Off: the pod keeps its image; forced by the workload annotation: resolved.
+    assert_eq!(
+        svc.resolve_pod_image(&admin, &ns, "python:3.6", false)
+            .unwrap(),
+        None
+    );
+    let is = svc.get(&admin, &ns, &python).unwrap().value;
+    assert_eq!(
+        is.resolve_local_name("3.6", false).unwrap_err(),
+        LocalNameError::NotAllowed
+    );
+    assert_eq!(
+        svc.resolve_pod_image(&admin, &ns, "python:3.6", true)
+            .unwrap()
+            .as_deref(),
+        Some(format!("docker.io/python@{d}").as_str())
+    );
+
+    // On: set, with oc's line; a second set changes nothing.
+    let generation = is.generation();
+    let done = svc.set_image_lookup(&admin, &ns, &python, true).unwrap();
+    assert!(done.changed);
+    assert_eq!(
+        done.to_string(),
+        "imagestream.image.openshift.io/python image lookup updated"
+    );
+    assert!(
+        !svc.set_image_lookup(&admin, &ns, &python, true)
+            .unwrap()
+            .changed
+    );
+    let is = svc.get(&admin, &ns, &python).unwrap().value;
+    assert!(is.lookup_local());
+    assert_eq!(
+        is.generation(),
+        generation + 1,
+        "a spec change bumps the generation"
+    );
+    assert_eq!(
+        svc.resolve_pod_image(&admin, &ns, "python:3.6", false)
+            .unwrap()
+            .as_deref(),
+        Some(format!("docker.io/python@{d}").as_str())
+    );
+    // A missing tag of a resolving stream points into the internal registry.
+    assert_eq!(
+        svc.resolve_pod_image(&admin, &ns, "python:3.7", false)
+            .unwrap()
+            .as_deref(),
+        Some("172.30.1.1:5000/test/python:3.7")
+    );
+    // Local reference policy: the pull goes through the internal registry.
+    let local = spec.clone().with_reference_policy(ReferencePolicy::Local);
+    svc.set_spec_tag(
+        &admin,
+        &ns,
+        &python,
+        &TagName::parse("3.6").unwrap(),
+        &local,
+    )
+    .unwrap();
+    assert_eq!(
+        svc.resolve_pod_image(&admin, &ns, "python:3.6", false)
+            .unwrap()
+            .as_deref(),
+        Some(format!("172.30.1.1:5000/test/python@{d}").as_str())
+    );
+    // Not local names, other streams: left alone.
+    assert_eq!(
+        svc.resolve_pod_image(&admin, &ns, "docker.io/python:3.6", false)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        svc.resolve_pod_image(&admin, &ns, "ruby:2.5", false)
+            .unwrap(),
+        None
+    );
+
+    assert_eq!(
+        svc.image_lookups(&admin, &ns).unwrap(),
+        "NAME    LOCAL\nmysql   false\npython  true\n"
+    );
+    // Cleared again.
+    assert!(
+        svc.set_image_lookup(&admin, &ns, &python, false)
+            .unwrap()
+            .changed
+    );
+    assert_eq!(
+        svc.resolve_pod_image(&admin, &ns, "python:3.6", false)
+            .unwrap(),
+        None
+    );
+}
