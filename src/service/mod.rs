@@ -31,6 +31,7 @@ mod error;
 mod image_tags;
 mod import_image;
 mod imports;
+mod istags;
 mod lookup;
 mod mappings;
 mod repositories;

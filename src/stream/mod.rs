@@ -91,6 +91,7 @@ pub use validate::{
     FieldError, FieldErrorType, ValidationError, validate_image, validate_image_stream_import,
     validate_image_stream_mapping, validate_image_stream_tag,
 };
+pub use views::IsTagSpecError;
 
 /// An image stream: spec tags and their histories, valid by construction.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use crate::api;
 use crate::reference::join_image_stream_tag;
 
-use super::ImageStream;
+use super::{ImageStream, SpecTag, ValidationError};
 
 impl ImageStream {
     /// The `ImageTag` for `tag` without its image (`newITag`): the stream's
@@ -72,5 +72,123 @@ impl ImageStream {
                 }
             })
             .collect()
+    }
+}
+
+/// Why an `ImageStreamTag` update cannot become a spec tag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IsTagSpecError {
+    /// The tag has no spec and the request carries none.
+    #[error(
+        "imagestreamtag {tag} is not a spec tag in imagestream {namespace}/{stream}, cannot be updated"
+    )]
+    NotSpecTag {
+        /// The tag.
+        tag: String,
+        /// The stream's namespace.
+        namespace: String,
+        /// The stream.
+        stream: String,
+    },
+    /// The request's spec tag is invalid.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+}
+
+impl ImageStream {
+    /// `newISTag` with an empty event allowed (OAS
+    /// `registry/imagestreamtag/rest.go`): the `istag` of `tag` without
+    /// its image, as the server builds the old object of an update and the
+    /// answer of a create. Metadata: the stream's namespace, labels,
+    /// resource version and uid, the name `<stream>:<tag>`, the current
+    /// entry's time (the stream's when there is none) and the spec tag's
+    /// annotations; the entry's generation, the tag's conditions, the
+    /// stream's lookup policy; `image` holds only the entry's image name
+    /// and resolved pull spec.
+    #[must_use]
+    pub fn image_stream_tag_view(&self, tag: &str) -> api::ImageStreamTag {
+        let wire = api::ImageStream::from(self);
+        let spec = wire.spec.tags.into_iter().find(|t| t.name == tag);
+        let event = self
+            .latest_tagged_image(tag)
+            .filter(|e| e.image().is_some());
+        let mut image = api::Image::default();
+        if let Some(e) = event {
+            e.image_str().clone_into(&mut image.metadata.name);
+            image.docker_image_reference = self.resolve_reference_for_event(tag, e);
+        }
+        api::ImageStreamTag {
+            api_version: api::API_VERSION.into(),
+            kind: "ImageStreamTag".into(),
+            metadata: api::ObjectMeta {
+                name: join_image_stream_tag(self.name().as_str(), tag),
+                namespace: self.namespace().to_string(),
+                creation_timestamp: event
+                    .and_then(super::TagEvent::created)
+                    .or(wire.metadata.creation_timestamp),
+                labels: wire.metadata.labels.clone(),
+                annotations: spec
+                    .as_ref()
+                    .and_then(|s| s.annotations.clone())
+                    .unwrap_or_default(),
+                resource_version: wire.metadata.resource_version.clone(),
+                uid: wire.metadata.uid.clone(),
+                ..api::ObjectMeta::default()
+            },
+            tag: spec,
+            generation: event.map_or(0, super::TagEvent::generation),
+            lookup_policy: wire.spec.lookup_policy,
+            conditions: self
+                .history(tag)
+                .map(|h| h.conditions().to_vec())
+                .unwrap_or_default(),
+            image,
+        }
+    }
+
+    /// The spec tag an `ImageStreamTag` create or update writes for `tag`
+    /// (`update` in OAS `registry/imagestreamtag/rest.go`): the request's
+    /// `tag` (its name forced to `tag`) or else the existing spec tag,
+    /// with the request's `metadata.annotations` as its annotations.
+    ///
+    /// # Errors
+    ///
+    /// `imagestreamtag <tag> is not a spec tag in imagestream <ns>/<name>,
+    /// cannot be updated` when there is neither; the request's spec tag's
+    /// field errors.
+    pub fn istag_spec(
+        &self,
+        tag: &str,
+        istag: &api::ImageStreamTag,
+    ) -> Result<SpecTag, IsTagSpecError> {
+        let existing = api::ImageStream::from(self)
+            .spec
+            .tags
+            .into_iter()
+            .find(|t| t.name == tag);
+        let mut wire = match (&istag.tag, existing) {
+            (Some(t), _) => t.clone(),
+            (None, Some(t)) => t,
+            (None, None) => {
+                return Err(IsTagSpecError::NotSpecTag {
+                    tag: tag.to_owned(),
+                    namespace: self.namespace().to_string(),
+                    stream: self.name().to_string(),
+                });
+            }
+        };
+        tag.clone_into(&mut wire.name);
+        wire.annotations =
+            (!istag.metadata.annotations.is_empty()).then(|| istag.metadata.annotations.clone());
+        let mut errs = Vec::new();
+        super::spec::validate_tag_reference(&wire, "tag", &mut errs);
+        ValidationError::check(errs)?;
+        super::spec::spec_tag_from_wire(&wire).ok_or_else(|| {
+            IsTagSpecError::Invalid(ValidationError::internal(
+                "tag",
+                "the spec tag could not be read",
+            ))
+        })
     }
 }

@@ -1938,3 +1938,213 @@ fn image_lookup_sets_the_policy_and_resolves_local_names() {
         None
     );
 }
+
+/// OAS `registry/imagestreamtag/rest.go` :: `Delete` (§11.4): the spec tag
+/// and the status tag go in one write; a UID precondition that does not
+/// match is the server's conflict; a tag with neither is not found.
+#[test]
+fn istag_delete_removes_spec_and_status_in_one_write() {
+    use imagestream::ports::{StreamStore, Subject};
+    use imagestream::reference::{Namespace, StreamName};
+
+    let svc = import_service();
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("test").unwrap();
+    let test = StreamName::parse("test").unwrap();
+    publish(&svc, "docker.io/library/busybox:latest");
+    publish(&svc, "docker.io/library/busybox:1");
+    for (tag, from) in [
+        ("latest", "docker.io/library/busybox:latest"),
+        ("other", "docker.io/library/busybox:1"),
+    ] {
+        let cmd = imagestream::ops::import_image::ImportImage::new(format!("test:{tag}"))
+            .from(from)
+            .confirm(true);
+        if tag == "latest" {
+            svc.import_image(&admin, &ns, &cmd).unwrap();
+        } else {
+            // A second tag on the existing stream, through oc tag.
+            svc.tag(
+                &admin,
+                &ns,
+                &imagestream::ops::tag::TagCommand::new([from, "test:other"]),
+            )
+            .unwrap();
+            svc.import(&admin, &ns, &test).unwrap();
+        }
+    }
+    let before = svc.store().get(&ns, &test).unwrap();
+    assert!(before.value.spec_tag("latest").is_some() && before.value.history("latest").is_some());
+    let uid = before.value.metadata().uid.clone();
+
+    let err = svc
+        .delete_image_stream_tag(&admin, &ns, "test:latest", Some("wrong-uid"))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"Operation cannot be fulfilled on imagestreamtags.image.openshift.io "test:latest": the UID precondition was not met"#
+    );
+    assert_eq!(
+        svc.store().get(&ns, &test).unwrap().resource_version,
+        before.resource_version
+    );
+
+    let status = svc
+        .delete_image_stream_tag(&admin, &ns, "test:latest", Some(&uid))
+        .unwrap();
+    assert_eq!(status.status, "Success");
+    let after = svc.store().get(&ns, &test).unwrap();
+    assert_eq!(
+        after.resource_version,
+        before.resource_version + 1,
+        "one write"
+    );
+    assert!(after.value.spec_tag("latest").is_none());
+    assert!(after.value.history("latest").is_none());
+    assert!(after.value.spec_tag("other").is_some() && after.value.history("other").is_some());
+
+    assert_eq!(
+        svc.delete_image_stream_tag(&admin, &ns, "test:latest", None)
+            .unwrap_err()
+            .to_string(),
+        r#"imagestreamtags.image.openshift.io "test:latest" not found"#
+    );
+    assert_eq!(
+        svc.delete_image_stream_tag(&admin, &ns, "test", None)
+            .unwrap_err()
+            .to_string(),
+        "ImageStreamTags must be retrieved with <name>:<tag>"
+    );
+    assert_eq!(
+        svc.delete_image_stream_tag(&admin, &ns, "missing:latest", None)
+            .unwrap_err()
+            .to_string(),
+        r#"imagestreams.image.openshift.io "missing" not found"#
+    );
+}
+
+/// OAS `registry/imagestreamtag/rest.go` :: `Create` and `update`, with
+/// `strategy.go` and `ValidateImageStreamTagUpdate` (§4.7, §11.3): create
+/// sets a new spec tag (creating the stream) and refuses an existing one;
+/// update replaces the spec tag through the update strategy, takes the
+/// annotations from the object, checks the resource version, and refuses
+/// changes to anything but the tag and the annotations.
+#[test]
+fn istag_create_and_update_follow_the_rest_handlers() {
+    use imagestream::ports::{StreamStore, Subject};
+    use imagestream::reference::{Namespace, StreamName};
+
+    let svc = import_service();
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("test").unwrap();
+    let python = StreamName::parse("python").unwrap();
+    let istag = |name: &str, from: Option<&str>| {
+        let mut v = json!({"metadata": {"name": name, "namespace": "test"}});
+        if let Some(f) = from {
+            v["tag"] = json!({"from": {"kind": "DockerImage", "name": f}});
+        }
+        serde_json::from_value::<api::ImageStreamTag>(v).unwrap()
+    };
+
+    // Create: the stream does not exist yet; the tag's name is defaulted.
+    let created = svc
+        .create_image_stream_tag(
+            &admin,
+            &ns,
+            istag("python:3.6", Some("docker.io/python:3.6")),
+        )
+        .unwrap();
+    assert_eq!(created.metadata.name, "python:3.6");
+    assert_eq!(created.tag.as_ref().unwrap().name, "3.6");
+    assert_eq!(created.image.metadata.name, "", "no image yet");
+    let is = svc.store().get(&ns, &python).unwrap().value;
+    assert_eq!(is.generation(), 1);
+    assert_eq!(is.spec_tag("3.6").unwrap().generation(), Some(1));
+    assert_eq!(
+        svc.create_image_stream_tag(
+            &admin,
+            &ns,
+            istag("python:3.6", Some("docker.io/python:3.6"))
+        )
+        .unwrap_err()
+        .to_string(),
+        r#"imagestreamtag.image.openshift.io "python:3.6" already exists"#
+    );
+    assert_eq!(
+        svc.create_image_stream_tag(&admin, &ns, istag("python", Some("docker.io/python:3.6")))
+            .unwrap_err()
+            .to_string(),
+        r#""python" must be of the form <stream_name>:<tag>"#
+    );
+    // A second tag on the existing stream.
+    svc.create_image_stream_tag(
+        &admin,
+        &ns,
+        istag("python:3.7", Some("docker.io/python:3.7")),
+    )
+    .unwrap();
+    assert_eq!(svc.store().get(&ns, &python).unwrap().value.generation(), 2);
+
+    // Update: read, change the tag and the annotations, write back.
+    let mut current = svc.store().get(&ns, &python).unwrap();
+    current.value.set_resource_version(current.resource_version);
+    let mut next = current.value.image_stream_tag_view("3.6");
+    next.tag.as_mut().unwrap().from.as_mut().unwrap().name = "docker.io/python:3.6.1".into();
+    next.metadata
+        .annotations
+        .insert("description".into(), "Python 3.6".into());
+    let updated = svc
+        .update_image_stream_tag(&admin, &ns, next.clone())
+        .unwrap();
+    assert_eq!(updated.metadata.annotations["description"], "Python 3.6");
+    let is = svc.store().get(&ns, &python).unwrap().value;
+    let spec = is.spec_tag("3.6").unwrap();
+    assert_eq!(spec.annotations().unwrap()["description"], "Python 3.6");
+    assert_eq!(
+        spec.generation(),
+        Some(3),
+        "tagRefChanged: the new generation"
+    );
+    assert_eq!(is.generation(), 3);
+
+    // The same request again names an old resource version.
+    let err = svc
+        .update_image_stream_tag(&admin, &ns, next.clone())
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            r#"Operation cannot be fulfilled on imagestreamtags.image.openshift.io "python:3.6": another caller has updated the resource version to "#
+        ),
+        "{err}"
+    );
+    // Only the tag and the annotations may change.
+    let mut relabel = next.clone();
+    relabel.metadata.resource_version.clear();
+    relabel.metadata.labels.insert("app".into(), "web".into());
+    let err = svc
+        .update_image_stream_tag(&admin, &ns, relabel)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("may not update fields other than metadata.annotations"),
+        "{err}"
+    );
+    // Without a spec tag and without `tag`, nothing to update.
+    let mut bare = istag("python:3.8", None);
+    bare.metadata.resource_version.clear();
+    assert_eq!(
+        svc.update_image_stream_tag(&admin, &ns, bare)
+            .unwrap_err()
+            .to_string(),
+        "imagestreamtag 3.8 is not a spec tag in imagestream test/python, cannot be updated"
+    );
+    // Update of a missing stream creates it.
+    svc.update_image_stream_tag(&admin, &ns, istag("ruby:2.5", Some("docker.io/ruby:2.5")))
+        .unwrap();
+    let ruby = svc
+        .store()
+        .get(&ns, &StreamName::parse("ruby").unwrap())
+        .unwrap()
+        .value;
+    assert!(ruby.spec_tag("2.5").is_some());
+}
