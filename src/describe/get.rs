@@ -257,14 +257,14 @@ impl ImageTagRow {
         let mut status = String::new();
         let mut spec = String::new();
         if let Some(s) = &itag.spec {
-            spec = if s.import_policy.scheduled {
+            if s.import_policy.scheduled {
                 "Scheduled"
             } else if s.reference {
                 "Ref"
             } else {
                 "Tag"
             }
-            .to_owned();
+            .clone_into(&mut spec);
             generation = s.generation.unwrap_or(0);
             match &s.from {
                 None => spec.clear(),
@@ -303,13 +303,15 @@ impl ImageTagRow {
                 } else if !event.docker_image_reference.is_empty() {
                     source.clone_from(&event.docker_image_reference);
                 }
-                if !source.is_empty() && spec.is_empty() {
-                    "Push".clone_into(&mut spec);
-                } else if spec != "Track"
-                    && generation > 0
-                    && event.generation > 0
-                    && event.generation > generation
-                {
+                // No spec: a push. A status newer than the spec (tracking
+                // tags aside, whose generations are not their own): the tag
+                // was reset or pushed to.
+                let pushed = (!source.is_empty() && spec.is_empty())
+                    || (spec != "Track"
+                        && generation > 0
+                        && event.generation > 0
+                        && event.generation > generation);
+                if pushed {
                     "Push".clone_into(&mut spec);
                 }
             }

@@ -1,6 +1,8 @@
 //! What `oc import-image` prints (oc `pkg/cli/importimage/importimage.go`,
 //! `Run`).
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 
 use super::{Style, describe_image, describe_image_stream};
@@ -76,10 +78,12 @@ pub fn import_image_output(
                     message.push('\n');
                 }
                 None => {
-                    stderr.push_str(&format!(
-                        "error: {what} {} failed: {}\n",
+                    // Writing into a String cannot fail.
+                    let _ = writeln!(
+                        stderr,
+                        "error: {what} {} failed: {}",
                         image.tag, image.status.message
-                    ));
+                    );
                 }
             }
         }
@@ -91,11 +95,13 @@ pub fn import_image_output(
     if let Some(repo) = &isi.status.repository
         && !repo.additional_tags.is_empty()
     {
-        message.push_str(&format!(
-            "\ninfo: The remote repository contained {} additional tags which were not imported: {}\n",
+        // Writing into a String cannot fail.
+        let _ = writeln!(
+            message,
+            "\ninfo: The remote repository contained {} additional tags which were not imported: {}",
             repo.additional_tags.len(),
             repo.additional_tags.join(", ")
-        ));
+        );
     }
     ImportImageOutput {
         stdout: format!("imagestream.image.openshift.io/{name} {message}\n"),

@@ -49,6 +49,7 @@ pub const MAX_IMAGES_BULK_IMPORTED_PER_REPOSITORY: usize = 50;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use]
+#[allow(clippy::struct_excessive_bools)] // one per `oc` flag
 pub struct ImportImage {
     target: String,
     from: Option<String>,
@@ -417,7 +418,9 @@ impl ImportImage {
         );
         let stream_insecure = self.stream_insecure(stream);
         for (tag, from) in tags {
-            let old = stream.spec_tag(&tag).map(|s| s.import_policy());
+            let old = stream
+                .spec_tag(&tag)
+                .map(crate::stream::SpecTag::import_policy);
             let insecure = stream_insecure || old.is_some_and(|p| p.insecure);
             let scheduled = self.scheduled || old.is_some_and(|p| p.scheduled);
             isi.spec
@@ -443,7 +446,7 @@ impl ImportImage {
             kind: "ImageStreamImport".into(),
             ..Default::default()
         };
-        isi.metadata.name = name.to_owned();
+        name.clone_into(&mut isi.metadata.name);
         isi.metadata.namespace = namespace.to_string();
         version.clone_into(&mut isi.metadata.resource_version);
         isi.spec.import = !self.dry_run;

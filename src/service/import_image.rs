@@ -161,31 +161,28 @@ where
                 self.store.create_image_if_absent((**image).clone())?;
             }
         }
-        let stored = match existing {
-            Some(_) => {
-                let (_, written) = self.modify_if(subject, &namespace, &name, |is, ctx| {
-                    Ok(((), apply_import(is, &results, ctx)?))
-                })?;
-                match written {
-                    Some(s) => s,
-                    None => self.read(&namespace, &name)?,
-                }
+        let stored = if existing.is_some() {
+            let ((), written) = self.modify_if(subject, &namespace, &name, |is, ctx| {
+                Ok(((), apply_import(is, &results, ctx)?))
+            })?;
+            match written {
+                Some(s) => s,
+                None => self.read(&namespace, &name)?,
             }
-            None => {
-                let lookup = super::StoreLookup(&*self.store);
-                let access = self.access(subject);
-                let ctx = self.context(&lookup, &access);
-                let mut stream = ImageStream::new(namespace.clone(), name.clone())
-                    .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
-                stream.set_creation_timestamp(now);
-                self.decorate(&mut stream);
-                apply_import(&mut stream, &results, &ctx)?;
-                stream.set_annotation(
-                    REPOSITORY_CHECK_ANNOTATION,
-                    now.to_rfc3339_opts(SecondsFormat::Secs, true),
-                );
-                self.store.create(stream)?
-            }
+        } else {
+            let lookup = super::StoreLookup(&*self.store);
+            let access = self.access(subject);
+            let ctx = self.context(&lookup, &access);
+            let mut stream = ImageStream::new(namespace.clone(), name.clone())
+                .map_err(|e| ServiceError::BadRequest(e.to_string()))?;
+            stream.set_creation_timestamp(now);
+            self.decorate(&mut stream);
+            apply_import(&mut stream, &results, &ctx)?;
+            stream.set_annotation(
+                REPOSITORY_CHECK_ANNOTATION,
+                now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            );
+            self.store.create(stream)?
         };
         isi.status.import = Some(api::ImageStream::from(&stored.value));
         Ok(isi)

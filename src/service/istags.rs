@@ -98,7 +98,7 @@ where
             }
             Err(e) => return Err(e.into()),
             Ok(_) => {
-                let (_, stored) = self.modify(subject, namespace, stream, |is, ctx| {
+                let ((), stored) = self.modify(subject, namespace, stream, |is, ctx| {
                     if is.spec_tag(tag.as_str()).is_some() {
                         return Err(ServiceError::AlreadyExists {
                             resource: "imagestreamtag",
@@ -218,7 +218,7 @@ where
         validate_image_stream_tag(&istag, Some(&old))?;
 
         let unconditional = asked.is_empty();
-        let (_, written) = self.modify_with(
+        let ((), written) = self.modify_with(
             subject,
             namespace,
             stream,
