@@ -1494,6 +1494,8 @@ fn oc_import_image_was_error() {
 struct ListingRegistry {
     inner: imagestream::ports::StaticRegistry,
     tags: std::sync::Mutex<Vec<String>>,
+    /// The cap of the last listing.
+    cap: std::sync::Mutex<Option<usize>>,
 }
 
 impl imagestream::ports::Registry for ListingRegistry {
@@ -1509,6 +1511,7 @@ impl imagestream::ports::Registry for ListingRegistry {
         _request: &imagestream::ports::ImportRequest,
         cap: usize,
     ) -> Result<imagestream::ports::TagList, imagestream::ports::RegistryError> {
+        *self.cap.lock().unwrap() = Some(cap);
         let tags = self.tags.lock().unwrap();
         Ok(imagestream::ports::TagList::new(
             tags.iter().take(cap).cloned().collect(),
@@ -1674,6 +1677,37 @@ fn import_image_dry_run_writes_nothing_and_confirm_creates() {
         out.stdout
     );
 
+    // A failed import of a new tag writes the spec tag and the condition
+    // (§14): ImportSuccess=False with the registry's reason and message at
+    // the next generation; the answer still carries the failed status.
+    let failed = svc
+        .import_image(
+            &admin,
+            &ns,
+            &ImportImage::new("python:9").from("docker.io/python:9"),
+        )
+        .unwrap();
+    assert_eq!(failed.status.images[0].status.status, "Failure");
+    let is = svc
+        .get(&admin, &ns, &StreamName::parse("python").unwrap())
+        .unwrap()
+        .value;
+    let condition = &is.history("9").unwrap().conditions()[0];
+    assert_eq!(
+        (
+            condition.type_.as_str(),
+            condition.status.as_str(),
+            condition.reason.as_str()
+        ),
+        ("ImportSuccess", "False", "NotFound")
+    );
+    assert_eq!(
+        condition.message,
+        r#"dockerimage.image.openshift.io "docker.io/python:9" not found"#
+    );
+    assert_eq!(condition.generation, is.generation());
+    assert!(is.spec_tag("9").is_some());
+
     // Without --confirm an existing stream is imported again; an
     // unchanged answer writes nothing.
     let before = svc
@@ -1727,6 +1761,11 @@ fn import_all_imports_fifty_tags_and_reports_the_rest() {
         .unwrap();
     let repo = dry.status.repository.as_ref().unwrap();
     assert_eq!(repo.status.status, "Success");
+    assert_eq!(
+        *svc.registry().cap.lock().unwrap(),
+        Some(imagestream::service::REPOSITORY_LIST_CAP),
+        "the listing is bounded"
+    );
     assert_eq!(repo.images.len(), MAX_IMAGES_BULK_IMPORTED_PER_REPOSITORY);
     assert_eq!(repo.images[0].tag, "latest", "latest first");
     assert_eq!(repo.images[1].tag, "1.59", "then the highest version");
