@@ -189,7 +189,7 @@ where
     }
 
     /// The repository part of an import: list, choose, resolve each tag.
-    fn import_repository(
+    pub(super) fn import_repository(
         &self,
         repo: &ImageReference,
         import_policy: ImportPolicy,

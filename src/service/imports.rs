@@ -2,7 +2,8 @@
 
 use super::{ImageStreams, ServiceError};
 use crate::ops::import::{
-    ImportResult, TagImport, apply_import, imported_image, plan_import, plan_scheduled_import,
+    ImportResult, TagImport, apply_import, imported_image, plan_import, plan_repository_import,
+    plan_scheduled_import,
 };
 use crate::ports::{
     Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore, Subject, Verb,
@@ -20,8 +21,11 @@ where
     /// Imports the tags the import controller would ask for now
     /// ([`plan_import`]): each is resolved through the [`Registry`], the
     /// images are stored, and the answers applied as the server does
-    /// ([`apply_import`]). Returns the tags imported or failed; writes
-    /// nothing when nothing changed.
+    /// ([`apply_import`]). A full import (a never-checked stream with
+    /// `spec.dockerImageRepository`, [`plan_repository_import`]) also
+    /// imports the repository's tags, as `oc import-image --all` does.
+    /// Returns the tags imported or failed; writes nothing when nothing
+    /// changed.
     ///
     /// # Errors
     ///
@@ -34,7 +38,7 @@ where
         namespace: &Namespace,
         name: &StreamName,
     ) -> Result<Vec<TagImport>, ServiceError> {
-        self.run_import(subject, namespace, name, plan_import)
+        self.run_import(subject, namespace, name, plan_import, true)
     }
 
     /// The scheduled import of a stream (§15.2): every scheduled tag is
@@ -49,7 +53,7 @@ where
         namespace: &Namespace,
         name: &StreamName,
     ) -> Result<Vec<TagImport>, ServiceError> {
-        self.run_import(subject, namespace, name, plan_scheduled_import)
+        self.run_import(subject, namespace, name, plan_scheduled_import, false)
     }
 
     fn run_import(
@@ -58,6 +62,7 @@ where
         namespace: &Namespace,
         name: &StreamName,
         plan: fn(&ImageStream) -> Vec<TagImport>,
+        with_repository: bool,
     ) -> Result<Vec<TagImport>, ServiceError> {
         self.authorize(
             subject,
@@ -66,12 +71,33 @@ where
             Some(namespace),
             Some(name.as_str()),
         )?;
-        let requests = plan(&self.read(namespace, name)?.value);
-        if requests.is_empty() {
+        let stream = self.read(namespace, name)?.value;
+        let requests = plan(&stream);
+        let repository = if with_repository {
+            plan_repository_import(&stream)
+        } else {
+            None
+        };
+        if requests.is_empty() && repository.is_none() {
             return Ok(requests);
         }
         let now = self.clock.now();
         let mut results = Vec::with_capacity(requests.len());
+        if let Some((repo, policy)) = repository {
+            // A failed listing leaves nothing to apply for the repository.
+            let _ = self.import_repository(
+                &repo,
+                policy,
+                crate::stream::ReferencePolicy::Source,
+                now,
+                &mut results,
+            );
+            for (_, result) in &results {
+                if let ImportResult::Imported(image) = result {
+                    self.store.create_image_if_absent((**image).clone())?;
+                }
+            }
+        }
         for request in requests {
             let ask = ImportRequest {
                 reference: request.from.clone(),

@@ -2189,3 +2189,52 @@ fn istag_create_and_update_follow_the_rest_handlers() {
         .value;
     assert!(ruby.spec_tag("2.5").is_some());
 }
+
+/// OCM `handleImageStream` with a full import, run by the service's
+/// `import` (the controller's request, answered as `rest.go` does): a
+/// never-checked stream with `spec.dockerImageRepository` imports the
+/// repository's tags, and a spec tag of the same name wins over the
+/// repository's (it is applied after); once checked, the next import is
+/// partial and asks for nothing.
+#[test]
+fn a_full_import_brings_the_repository() {
+    use imagestream::ops::import::{ImportScope, needs_import};
+    use imagestream::ports::{StreamStore, Subject};
+    use imagestream::reference::{Namespace, StreamName};
+
+    let svc = import_service();
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("other").unwrap();
+    let name = StreamName::parse("test").unwrap();
+    let v1 = publish(&svc, "quay.io/app/web:v1");
+    publish(&svc, "quay.io/app/web:v2");
+    let pinned = publish(&svc, "quay.io/app/web:v1.0.1");
+    *svc.registry().tags.lock().unwrap() = vec!["v1".into(), "v2".into()];
+    let is = stream_from(json!({
+        "metadata": {"name": "test", "namespace": "other"},
+        "spec": {"dockerImageRepository": "quay.io/app/web",
+                 "tags": [tag("v2", "quay.io/app/web:v1.0.1", None)]}}));
+    assert_eq!(needs_import(&is), ImportScope::Full);
+    svc.store().create(is).unwrap();
+
+    let done = svc.import(&admin, &ns, &name).unwrap();
+    let mut tags: Vec<String> = done.iter().map(|t| t.tag.to_string()).collect();
+    tags.sort();
+    assert_eq!(
+        tags,
+        ["v1", "v2", "v2"],
+        "the repository's two, then the spec tag"
+    );
+    let is = svc.get(&admin, &ns, &name).unwrap().value;
+    assert_eq!(
+        is.history("v1").unwrap().current().unwrap().image(),
+        Some(v1)
+    );
+    assert_eq!(
+        is.history("v2").unwrap().current().unwrap().image(),
+        Some(pinned),
+        "the spec tag wins"
+    );
+    assert_eq!(needs_import(&is), ImportScope::None);
+    assert!(svc.import(&admin, &ns, &name).unwrap().is_empty());
+}
