@@ -2238,3 +2238,47 @@ fn a_full_import_brings_the_repository() {
     assert_eq!(needs_import(&is), ImportScope::None);
     assert!(svc.import(&admin, &ns, &name).unwrap().is_empty());
 }
+
+/// The `imagetag` view is authorized as `get`/`list imagestreamtags` (a
+/// deviation: this crate's RBAC has no `imagetags` resource); a subject
+/// without access is refused before anything is read.
+#[test]
+fn the_imagetag_view_is_authorized_as_imagestreamtags() {
+    use imagestream::ports::Subject;
+    use imagestream::reference::{Namespace, StreamName};
+    use imagestream::service::ServiceError;
+
+    let svc = import_service();
+    let admin = Subject::system_admin();
+    let ns = Namespace::parse("test").unwrap();
+    svc.create(
+        &admin,
+        ImageStream::new(ns.clone(), StreamName::parse("python").unwrap()).unwrap(),
+    )
+    .unwrap();
+    publish(&svc, "docker.io/python:3.6");
+    svc.import_image(
+        &admin,
+        &ns,
+        &imagestream::ops::import_image::ImportImage::new("python:3.6")
+            .from("docker.io/python:3.6"),
+    )
+    .unwrap();
+    let alice = Subject::user("alice");
+    let err = svc.image_tag(&alice, &ns, "python:3.6").unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)), "{err}");
+    assert!(err.to_string().contains("imagestreamtags"), "{err}");
+    assert!(matches!(
+        svc.image_tags(&alice, &ns),
+        Err(ServiceError::Forbidden(_))
+    ));
+    svc.authorizer().bind("alice", "view", &ns);
+    assert_eq!(
+        svc.image_tag(&alice, &ns, "python:3.6")
+            .unwrap()
+            .metadata
+            .name,
+        "python:3.6"
+    );
+    assert_eq!(svc.image_tags(&alice, &ns).unwrap().len(), 1);
+}
