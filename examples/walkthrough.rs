@@ -1,6 +1,8 @@
 //! The documentation chapter this crate grew from, end to end, against the
 //! in-memory service: create the `python` stream, import an image into
-//! `python:3.5`, describe it, tag it as `latest`, roll back, delete a tag.
+//! `python:3.5`, describe it, tag it as `latest`, list its tags (`oc get
+//! imagetag`), ask the registry again without writing (`oc import-image
+//! --dry-run`), roll back, delete a tag.
 //!
 //! ```sh
 //! cargo run --example walkthrough
@@ -12,8 +14,10 @@ use std::sync::Arc;
 use imagestream::api;
 use imagestream::chrono::{TimeDelta, TimeZone, Utc};
 use imagestream::describe::{
-    Style, describe_image_stream, describe_image_stream_tag, get_image_streams,
+    Style, describe_image_stream, describe_image_stream_tag, get_image_streams, get_image_tags,
+    import_image_output,
 };
+use imagestream::ops::import_image::ImportImage;
 use imagestream::ops::tag::TagCommand;
 use imagestream::ports::{
     Clock, ImportedImage, ManualClock, MemoryStore, Rbac, StaticRegistry, Subject,
@@ -98,6 +102,26 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "$ oc get is\n{}",
         get_image_streams([&stored.value], clock.now())
+    );
+
+    // Each tag with its spec, status and history: `oc get imagetag`.
+    println!(
+        "$ oc get imagetag\n{}",
+        get_image_tags(&service.image_tags(&admin, &ns)?, clock.now())
+    );
+
+    // `oc import-image python:3.5 --dry-run`: ask the registry again and
+    // show what an import would bring, writing nothing.
+    let dry_run = ImportImage::new("python:3.5").dry_run(true);
+    let before = service.get(&admin, &ns, &python)?.resource_version;
+    let answer = service.import_image(&admin, &ns, &dry_run)?;
+    let printed = import_image_output(&answer, dry_run.is_dry_run(), clock.now(), Style::Classic);
+    print!("$ oc import-image python:3.5 --dry-run\n{}", printed.stdout);
+    eprint!("{}", printed.stderr);
+    assert_eq!(
+        service.get(&admin, &ns, &python)?.resource_version,
+        before,
+        "a dry run writes nothing"
     );
 
     // 6.4: a second image on latest, then a rollback to the first.

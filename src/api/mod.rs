@@ -72,7 +72,7 @@ pub use stream::{
     TagEvent, TagEventCondition, TagImportPolicy, TagReference, TagReferencePolicy,
 };
 pub use value::Value;
-pub use views::{ImageStreamImage, ImageStreamTag};
+pub use views::{ImageStreamImage, ImageStreamTag, ImageTag};
 
 /// The prefix of every annotation holding the crate's own state on the
 /// wire (SPEC §13): history limits ([`HISTORY_LIMIT_ANNOTATION`]), content

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::image::Image;
 use super::meta::ObjectMeta;
-use super::stream::{ImageLookupPolicy, TagEventCondition, TagReference};
+use super::stream::{ImageLookupPolicy, NamedTagEventList, TagEventCondition, TagReference};
 
 /// `ImageStreamTag` (`istag`, named `<stream>:<tag>`): one tag's spec,
 /// current image and conditions.
@@ -50,4 +50,31 @@ pub struct ImageStreamImage {
     pub metadata: ObjectMeta,
     /// The image.
     pub image: Image,
+}
+
+/// `ImageTag` (`imagetags`, named `<stream>:<tag>`; openshift/api
+/// `image/v1`): a newer view of one tag than [`ImageStreamTag`], holding
+/// its spec, its whole status (history and conditions) and, when read
+/// singly, its current image. Each part is `null` when absent: a tag may
+/// have a spec and no status (not imported yet), a status and no spec (a
+/// push), and no image (a reference tag, or a list).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ImageTag {
+    /// `image.openshift.io/v1`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// `ImageTag`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// The stream's metadata, with `name` set to `<stream>:<tag>`.
+    pub metadata: ObjectMeta,
+    /// The spec tag, if the tag has one.
+    pub spec: Option<TagReference>,
+    /// The status tag (history and conditions), if the tag has one.
+    pub status: Option<NamedTagEventList>,
+    /// The current image, with the pull spec resolved for the reference
+    /// policy and without manifest and config; `None` in lists and for
+    /// tags without an image.
+    pub image: Option<Image>,
 }

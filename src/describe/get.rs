@@ -2,6 +2,8 @@
 //! build (OpenShift's `pkg/image/printers/internalversion/printer.go`),
 //! and kubectl's table layout for them.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 
 use super::order::sort_status_tags;
@@ -219,4 +221,200 @@ pub fn get_image_stream_tags<'a>(
             cells
         }),
     )
+}
+
+/// A row of `oc get imagetag` (`printImageTag`, OAS
+/// `pkg/image/printers/internalversion/printer.go`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImageTagRow {
+    /// NAME: `stream:tag`.
+    pub name: String,
+    /// SPEC: `Tag` (an external or pinned source), `Ref` (a reference),
+    /// `Scheduled`, `Track` (follows a tag of this stream, a name without
+    /// `:`), `Push` (a status without a spec, or a status newer than the
+    /// spec), or empty (a spec tag without a source).
+    pub spec: String,
+    /// STATUS: `Importing` (the current entry is older than the spec),
+    /// `ImportFailed (<reason>)`, `InvalidRefKind`, `InvalidRefName`, or
+    /// else the source: `image/<id>` of the current entry, its pull spec
+    /// when it has no image, or the spec's source (`istag/<name>`,
+    /// `istag <ns>/<name>`, `image/<id>`, a pull spec).
+    pub status: String,
+    /// HISTORY: the number of history entries; empty when there are none.
+    pub history: String,
+    /// UPDATED: `<age> ago` of the current entry or of the newest
+    /// condition change, whichever is later; empty when neither exists.
+    pub updated: String,
+}
+
+impl ImageTagRow {
+    /// The row `oc get imagetag` prints for `itag` at `now`.
+    #[must_use]
+    pub fn new(itag: &api::ImageTag, now: DateTime<Utc>) -> Self {
+        let mut generation = 0;
+        let mut source = String::new();
+        let mut status = String::new();
+        let mut spec = String::new();
+        if let Some(s) = &itag.spec {
+            if s.import_policy.scheduled {
+                "Scheduled"
+            } else if s.reference {
+                "Ref"
+            } else {
+                "Tag"
+            }
+            .clone_into(&mut spec);
+            generation = s.generation.unwrap_or(0);
+            match &s.from {
+                None => spec.clear(),
+                Some(from) => match from.kind.as_str() {
+                    "DockerImage" => source.clone_from(&from.name),
+                    "ImageStreamImage" => match from.name.split_once('@') {
+                        Some((_, id)) => source = format!("image/{id}"),
+                        None => "InvalidRefName".clone_into(&mut status),
+                    },
+                    "ImageStreamTag" => {
+                        source = if from.namespace.is_empty() {
+                            format!("istag/{}", from.name)
+                        } else {
+                            format!("istag {}/{}", from.namespace, from.name)
+                        };
+                        // Same-stream tags named without `:` are tracking tags.
+                        if !from.name.contains(':') {
+                            "Track".clone_into(&mut spec);
+                        }
+                    }
+                    _ => "InvalidRefKind".clone_into(&mut status),
+                },
+            }
+        }
+        let mut count = 0;
+        let mut updated = String::new();
+        if let Some(st) = &itag.status {
+            count = st.items.len();
+            let mut last = None;
+            if let Some(event) = st.items.first() {
+                last = event.created;
+                if generation > 0 && event.generation > 0 && event.generation < generation {
+                    "Importing".clone_into(&mut status);
+                } else if !event.image.is_empty() {
+                    source = format!("image/{}", event.image);
+                } else if !event.docker_image_reference.is_empty() {
+                    source.clone_from(&event.docker_image_reference);
+                }
+                // No spec: a push. A status newer than the spec (tracking
+                // tags aside, whose generations are not their own): the tag
+                // was reset or pushed to.
+                let pushed = (!source.is_empty() && spec.is_empty())
+                    || (spec != "Track"
+                        && generation > 0
+                        && event.generation > 0
+                        && event.generation > generation);
+                if pushed {
+                    "Push".clone_into(&mut spec);
+                }
+            }
+            for c in &st.conditions {
+                if c.type_ == "ImportSuccess" && c.status == "False" {
+                    status = format!("ImportFailed ({})", c.reason);
+                }
+                if let Some(t) = c.last_transition_time
+                    && last.is_none_or(|l| t > l)
+                {
+                    last = Some(t);
+                }
+            }
+            if let Some(t) = last {
+                updated = format!("{} ago", human_duration(now - t));
+            }
+        }
+        if status.is_empty() {
+            status = source;
+        }
+        Self {
+            name: itag.metadata.name.clone(),
+            spec,
+            status,
+            history: if count > 0 {
+                count.to_string()
+            } else {
+                String::new()
+            },
+            updated,
+        }
+    }
+}
+
+/// `oc get imagetag` for `itags`, in the order given (the server lists
+/// them by stream, then tag: [`ImageStream::image_tags`]).
+///
+/// ```
+/// use imagestream::chrono::Utc;
+/// use imagestream::describe::get_image_tags;
+/// use imagestream::reference::{ImageReference, Namespace, StreamName, TagName};
+/// use imagestream::stream::{ImageStream, SpecContext, SpecTag, TagSource};
+///
+/// let mut is = ImageStream::new(Namespace::parse("ns")?, StreamName::parse("python")?)?;
+/// let from = ImageReference::parse("docker.io/python:3.6")?;
+/// is.set_spec_tag(TagName::parse("3.6")?, SpecTag::new(TagSource::DockerImage(from)), &SpecContext::new(Utc::now()))?;
+/// assert_eq!(
+///     get_image_tags(&is.image_tags(), Utc::now()),
+///     "NAME         SPEC   STATUS                 HISTORY   UPDATED\n\
+///      python:3.6   Tag    docker.io/python:3.6             \n"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn get_image_tags<'a>(
+    itags: impl IntoIterator<Item = &'a api::ImageTag>,
+    now: DateTime<Utc>,
+) -> String {
+    let rows: Vec<ImageTagRow> = itags
+        .into_iter()
+        .map(|t| ImageTagRow::new(t, now))
+        .collect();
+    table(
+        &["NAME", "SPEC", "STATUS", "HISTORY", "UPDATED"],
+        rows.iter()
+            .map(|r| vec![r.name.as_str(), &r.spec, &r.status, &r.history, &r.updated]),
+    )
+}
+
+/// `oc set image-lookup` with no names (or `--list`): a `NAME LOCAL`
+/// table of `streams`, in the order given. `oc` aligns it with its own
+/// tabwriter (`NewWriter(out, 0, 2, 2, ' ', 0)`): each column as wide as
+/// its widest cell plus two spaces, the last unpadded.
+///
+/// ```
+/// use imagestream::describe::get_image_lookups;
+/// use imagestream::reference::{Namespace, StreamName};
+/// use imagestream::stream::ImageStream;
+///
+/// let ns = Namespace::parse("ns")?;
+/// let mut python = ImageStream::new(ns.clone(), StreamName::parse("python")?)?;
+/// python.set_lookup_local(true);
+/// let mysql = ImageStream::new(ns, StreamName::parse("mysql")?)?;
+/// assert_eq!(get_image_lookups([&mysql, &python]), "NAME    LOCAL\nmysql   false\npython  true\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn get_image_lookups<'a>(streams: impl IntoIterator<Item = &'a ImageStream>) -> String {
+    let rows: Vec<(&str, bool)> = streams
+        .into_iter()
+        .map(|s| (s.name().as_str(), s.lookup_local()))
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .chain(std::iter::once("NAME".len()))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let mut out = format!("{:<width$}LOCAL\n", "NAME");
+    for (name, local) in rows {
+        // Writing into a String cannot fail.
+        let _ = writeln!(out, "{name:<width$}{local}");
+    }
+    out
 }

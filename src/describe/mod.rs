@@ -11,6 +11,7 @@
 //! Rendering is pure: the caller passes `now`, and ages are computed from it.
 
 mod get;
+mod import;
 mod order;
 mod tabwriter;
 mod units;
@@ -25,13 +26,17 @@ use crate::api;
 use crate::stream::{ImageStream, SpecTag, TagEvent, TagHistory, TagSource};
 
 pub use get::{
-    ImageStreamRow, ImageStreamTagRow, TAGS_WIDTH, get_image_stream_tags, get_image_streams,
-    tags_up_to_width,
+    ImageStreamRow, ImageStreamTagRow, ImageTagRow, TAGS_WIDTH, get_image_lookups,
+    get_image_stream_tags, get_image_streams, get_image_tags, tags_up_to_width,
 };
+pub use import::{ImportImageOutput, import_image_output};
 pub use order::{prioritize_tags, sort_status_tags};
 use tabwriter::TabWriter;
 pub use tabwriter::tabwrite;
-pub use units::{human_duration, human_size};
+pub use units::{
+    BINARY_UNITS, DECIMAL_UNITS, bytes_size, custom_size, human_duration, human_duration_in,
+    human_size, human_size_with_precision,
+};
 
 /// Which `oc` to look like.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -60,8 +65,8 @@ fn go_max_duration() -> chrono::TimeDelta {
     chrono::TimeDelta::nanoseconds(i64::MAX)
 }
 
-fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
-    format!("{} ago", human_duration(now - t))
+fn ago(now: DateTime<Utc>, t: DateTime<Utc>, style: Style) -> String {
+    format!("{} ago", human_duration_in(now - t, style))
 }
 
 /// A fingerprint for counting distinct image ids: a word-at-a-time
@@ -279,7 +284,7 @@ pub fn describe_image_stream(stream: &ImageStream, now: DateTime<Utc>, style: St
         }
         first = false;
         let aliases = aliases.get_mut(e.name);
-        tag_block(&mut out, stream, e, aliases, now, &mut images);
+        tag_block(&mut out, stream, e, aliases, now, style, &mut images);
     }
     let mut text = out.finish();
 
@@ -298,7 +303,7 @@ fn write_stream_meta(out: &mut TabWriter, stream: &ImageStream, now: DateTime<Ut
     format_string(out, "Name", stream.name().as_str());
     format_string(out, "Namespace", stream.namespace().as_str());
     if let Some(created) = meta.creation_timestamp {
-        format_string(out, "Created", &ago(now, created));
+        format_string(out, "Created", &ago(now, created, style));
     }
     format_map(out, "Labels", &meta.labels);
     format_annotations(out, &meta.annotations, true);
@@ -379,6 +384,7 @@ fn tag_block<'a>(
     entry: &Entry<'a>,
     aliases: Option<&mut Vec<String>>,
     now: DateTime<Utc>,
+    style: Style,
     images: &mut DistinctImages<'a>,
 ) {
     let tag = entry.name;
@@ -436,8 +442,12 @@ fn tag_block<'a>(
                 c.message
             );
             match c.last_transition_time {
-                Some(t) => w!(out, "      {}", ago(now, t)),
-                None => w!(out, "      {} ago", human_duration(go_max_duration())),
+                Some(t) => w!(out, "      {}", ago(now, t, style)),
+                None => w!(
+                    out,
+                    "      {} ago",
+                    human_duration_in(go_max_duration(), style)
+                ),
             }
         }
         // Fingerprinting the whole history first reads every entry's text
@@ -452,7 +462,7 @@ fn tag_block<'a>(
             out.push_str("      ");
             match e.created() {
                 Some(c) => {
-                    units::write_human_duration(out, now - c);
+                    units::write_human_duration(out, now - c, style);
                     out.push_str(" ago");
                 }
                 None => out.push_str("<unknown>"),
@@ -547,7 +557,7 @@ pub fn describe_image(
             .remove(api::CONTENT_VERIFIED_ANNOTATION);
     }
     if let Some(c) = image.metadata.creation_timestamp {
-        format_string(&mut out, "Created", &ago(now, c));
+        format_string(&mut out, "Created", &ago(now, c, style));
     }
     if !image.metadata.labels.is_empty() {
         format_map(&mut out, "Labels", &image.metadata.labels);
@@ -603,8 +613,8 @@ pub fn describe_image(
         w!(out, "\tStatus:\tUnverified");
     }
     let created = meta.created.map_or_else(
-        || format!("{} ago", human_duration(go_max_duration())),
-        |c| ago(now, c),
+        || format!("{} ago", human_duration_in(go_max_duration(), style)),
+        |c| ago(now, c, style),
     );
     format_string(&mut out, "Image Created", &created);
     format_string(&mut out, "Author", &meta.author);

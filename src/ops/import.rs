@@ -19,6 +19,9 @@ use crate::stream::{
 /// The annotation a stream gets when it is imported: the time, RFC 3339.
 pub const REPOSITORY_CHECK_ANNOTATION: &str = "openshift.io/image.dockerRepositoryCheck";
 
+/// The stream annotation that makes the whole repository insecure.
+pub const INSECURE_REPOSITORY_ANNOTATION: &str = "openshift.io/image.insecureRepository";
+
 /// The condition type an import writes.
 pub const IMPORT_SUCCESS: &str = "ImportSuccess";
 
@@ -36,7 +39,10 @@ pub struct TagImport {
     pub reference_policy: ReferencePolicy,
     /// The spec tag this request was planned from: [`apply_import`]
     /// applies the answer only while the tag's spec is still this one.
-    pub planned_for: SpecTag,
+    /// `None` for a request that brings its own spec (`oc import-image`,
+    /// a repository's tags), applied whatever the tag's spec is now, as
+    /// the server applies an `ImageStreamImport`.
+    pub planned_for: Option<SpecTag>,
 }
 
 impl TagImport {
@@ -48,7 +54,7 @@ impl TagImport {
                 from: from.clone(),
                 import_policy: spec.import_policy(),
                 reference_policy: spec.reference_policy(),
-                planned_for: spec.clone(),
+                planned_for: Some(spec.clone()),
             }),
             _ => None,
         }
@@ -71,13 +77,58 @@ pub fn tag_needs_import(stream: &ImageStream, tag: &str, spec: &SpecTag, when_ni
             .map_or(when_nil, |g| g > stream.latest_observed_generation(tag))
 }
 
-/// `needsImport` and `handleImageStream` (§15.1): the tags the import
-/// controller asks for now. A stream never checked (no
-/// `openshift.io/image.dockerRepositoryCheck`) imports every importable
-/// tag; otherwise only tags whose generation is ahead of their status.
+/// What `needsImport` decides for a stream (§15.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImportScope {
+    /// Nothing to import.
+    None,
+    /// Every importable spec tag, and the whole
+    /// `spec.dockerImageRepository`: the stream has a repository and was
+    /// never checked (no `openshift.io/image.dockerRepositoryCheck`).
+    Full,
+    /// Only the spec tags whose generation is unset or ahead of what their
+    /// status has seen.
+    Partial,
+}
+
+/// `needsImport` (OCM `imagestream_controller.go`): a stream never checked
+/// imports fully when it has `spec.dockerImageRepository`, partially when
+/// any spec tag is importable; a checked stream imports partially when a
+/// spec tag's generation is ahead of its status (a tag without a
+/// generation does not count here).
+#[must_use]
+pub fn needs_import(stream: &ImageStream) -> ImportScope {
+    let unchecked = stream
+        .metadata()
+        .annotations
+        .get(REPOSITORY_CHECK_ANNOTATION)
+        .is_none_or(String::is_empty);
+    if unchecked {
+        if stream.docker_image_repository().is_some() {
+            return ImportScope::Full;
+        }
+        if stream.spec_tags().any(|(_, spec)| tag_importable(spec)) {
+            return ImportScope::Partial;
+        }
+    }
+    if stream
+        .spec_tags()
+        .any(|(tag, spec)| tag_needs_import(stream, tag.as_str(), spec, false))
+    {
+        return ImportScope::Partial;
+    }
+    ImportScope::None
+}
+
+/// `handleImageStream` (OCM `imagestream_controller.go`, §15.1): the tags
+/// the import controller asks for now. Nothing unless [`needs_import`]
+/// says so; a [`Full`](ImportScope::Full) import asks for every importable
+/// spec tag; a [`Partial`](ImportScope::Partial) one only for those whose
+/// generation is unset or ahead of the generation their status has seen.
 ///
-/// Whole-repository imports (the deprecated `spec.dockerImageRepository`)
-/// are not planned.
+/// A full import also asks for the whole repository; that request is
+/// [`plan_repository_import`].
 ///
 /// ```
 /// use imagestream::chrono::Utc;
@@ -96,11 +147,11 @@ pub fn tag_needs_import(stream: &ImageStream, tag: &str, spec: &SpecTag, when_ni
 /// ```
 #[must_use]
 pub fn plan_import(stream: &ImageStream) -> Vec<TagImport> {
-    let full = stream
-        .metadata()
-        .annotations
-        .get(REPOSITORY_CHECK_ANNOTATION)
-        .is_none_or(String::is_empty);
+    let scope = needs_import(stream);
+    if scope == ImportScope::None {
+        return Vec::new();
+    }
+    let full = scope == ImportScope::Full;
     stream
         .spec_tags()
         .filter(|(tag, spec)| {
@@ -108,6 +159,24 @@ pub fn plan_import(stream: &ImageStream) -> Vec<TagImport> {
         })
         .filter_map(|(tag, spec)| TagImport::for_spec(tag, spec))
         .collect()
+}
+
+/// The repository part of a [`Full`](ImportScope::Full) import
+/// (`handleImageStream`): `spec.dockerImageRepository`, insecure when the
+/// stream carries `openshift.io/image.insecureRepository: "true"`. `None`
+/// for any other scope.
+#[must_use]
+pub fn plan_repository_import(stream: &ImageStream) -> Option<(ImageReference, ImportPolicy)> {
+    if needs_import(stream) != ImportScope::Full {
+        return None;
+    }
+    let repository = stream.docker_image_repository()?.clone();
+    let insecure = stream
+        .metadata()
+        .annotations
+        .get(INSECURE_REPOSITORY_ANNOTATION)
+        .is_some_and(|v| v == "true");
+    Some((repository, ImportPolicy::default().insecure(insecure)))
 }
 
 /// Whether the scheduled import controller keeps `stream` (§15.2): it has
@@ -214,12 +283,25 @@ pub fn check_imported_image(
     request: &TagImport,
     image: &api::Image,
 ) -> Result<Digest, ImportError> {
-    let reference = || request.from.as_str().to_owned();
+    check_imported_answer(&request.from, image)
+}
+
+/// [`check_imported_image`] for an answer to `from`, whether or not it
+/// is to be tagged (`oc import-image` reports every answer).
+///
+/// # Errors
+///
+/// As [`check_imported_image`].
+pub fn check_imported_answer(
+    from: &ImageReference,
+    image: &api::Image,
+) -> Result<Digest, ImportError> {
+    let reference = || from.as_str().to_owned();
     let digest = Digest::parse(&image.metadata.name).map_err(|_| ImportError::NotADigest {
         reference: reference(),
         name: image.metadata.name.clone(),
     })?;
-    if let Some(requested) = request.from.id()
+    if let Some(requested) = from.id()
         && requested != digest.as_str()
     {
         return Err(ImportError::PinnedDigestMismatch {
@@ -279,7 +361,12 @@ pub fn apply_import(
 ) -> Result<Changes, SpecError> {
     let results: Vec<&(TagImport, ImportResult)> = results
         .iter()
-        .filter(|(request, _)| stream.spec_tag(request.tag.as_str()) == Some(&request.planned_for))
+        .filter(|(request, _)| {
+            request
+                .planned_for
+                .as_ref()
+                .is_none_or(|p| stream.spec_tag(request.tag.as_str()) == Some(p))
+        })
         .collect();
     let unchanged = |stream: &ImageStream| Changes {
         generation: stream.generation(),

@@ -6,11 +6,14 @@
 //!   the exact messages `oc` prints.
 //! - [`import`]: which tags to import, and how registry answers become
 //!   entries and conditions.
+//! - [`import_image`]: `oc import-image` and the server's
+//!   `ImageStreamImport`.
 //! - [`schedule`]: when each scheduled stream is imported again.
 //! - [`trigger`]: which deployments, builds and annotated workloads a tag's
 //!   new image changes.
 
 pub mod import;
+pub mod import_image;
 pub mod schedule;
 pub mod tag;
 pub mod trigger;

@@ -28,5 +28,7 @@ pub use authz::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use lease::{Held, Lease, LeaseError, MemoryLease};
 pub use memory::{DEFAULT_LOG_BYTES, DEFAULT_LOG_CAPACITY, MemoryStore};
-pub use registry::{ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry};
+pub use registry::{
+    ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry, TagList,
+};
 pub use store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};

@@ -32,6 +32,24 @@ impl ImportRequest {
     }
 }
 
+/// One page of a repository's tags, as [`Registry::list_tags`] returns it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TagList {
+    /// The tags, in the order the registry gave them, at most the cap.
+    pub tags: Vec<String>,
+    /// Whether the registry had more tags than the cap allowed.
+    pub truncated: bool,
+}
+
+impl TagList {
+    /// A list of `tags`, `truncated` when more exist.
+    #[must_use]
+    pub fn new(tags: Vec<String>, truncated: bool) -> Self {
+        Self { tags, truncated }
+    }
+}
+
 /// An image as a registry describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -149,6 +167,25 @@ pub trait Registry: Send + Sync {
     ///
     /// A [`RegistryError`] for every failure a real registry can give.
     fn resolve(&self, request: &ImportRequest) -> Result<ImportedImage, RegistryError>;
+
+    /// Lists the tags of the repository of `request.reference` (its tag
+    /// and id are ignored), following the registry's pages until `cap`
+    /// tags are read; more than `cap` sets [`TagList::truncated`]. This is
+    /// what a repository import (`oc import-image --all`) asks for.
+    ///
+    /// The default cannot list: it answers `Invalid` (`listing tags is not
+    /// supported`), so a repository import reports a failure.
+    ///
+    /// # Errors
+    ///
+    /// As [`resolve`](Self::resolve); a missing repository is `NotFound`.
+    fn list_tags(&self, request: &ImportRequest, cap: usize) -> Result<TagList, RegistryError> {
+        let _ = cap;
+        Err(RegistryError::Invalid {
+            reference: request.reference.as_str().to_owned(),
+            reason: "listing tags is not supported".into(),
+        })
+    }
 }
 
 /// A registry answering from a table, with scripted failures: for tests,

@@ -80,7 +80,8 @@ pub use image::{
     DOCKER_DEFAULT_V2_REGISTRY, ImageReference, is_registry_docker_hub,
 };
 pub use names::{
-    DEFAULT_TAG, IsImageName, IsTagName, Namespace, StreamName, TagName, split_image_stream_tag,
+    DEFAULT_TAG, IsImageName, IsTagName, Namespace, StreamName, TagName, join_image_stream_tag,
+    split_image_stream_tag,
 };
 pub(crate) use names::{QUALIFIED_TOO_LONG, namespace_violations, stream_name_violations};
 

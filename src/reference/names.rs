@@ -305,6 +305,26 @@ pub fn split_image_stream_tag(s: &str) -> (&str, &str, bool) {
     }
 }
 
+/// `JoinImageStreamTag` (library-go `pkg/image/imageutil/helpers.go`):
+/// `name:tag`, where an empty tag is `latest`. Nothing is checked, as in Go;
+/// for checked names use [`IsTagName::join`].
+///
+/// ```
+/// use imagestream::reference::join_image_stream_tag;
+///
+/// assert_eq!(join_image_stream_tag("python", "3.6"), "python:3.6");
+/// assert_eq!(join_image_stream_tag("python", ""), "python:latest");
+/// ```
+#[must_use]
+pub fn join_image_stream_tag(name: &str, tag: &str) -> String {
+    let tag = if tag.is_empty() { DEFAULT_TAG } else { tag };
+    let mut out = String::with_capacity(name.len() + 1 + tag.len());
+    out.push_str(name);
+    out.push(':');
+    out.push_str(tag);
+    out
+}
+
 /// An image stream tag name, `stream:tag` (an `istag`).
 ///
 /// ```
@@ -398,6 +418,24 @@ impl IsTagName {
     #[must_use]
     pub fn new(stream: StreamName, tag: TagName) -> Self {
         Self { stream, tag }
+    }
+
+    /// `JoinImageStreamTag` on names: no tag is `latest`.
+    ///
+    /// ```
+    /// use imagestream::reference::{IsTagName, StreamName, TagName};
+    ///
+    /// let python = StreamName::parse("python")?;
+    /// assert_eq!(IsTagName::join(python.clone(), None).to_string(), "python:latest");
+    /// assert_eq!(IsTagName::join(python, Some(TagName::parse("3.6")?)).to_string(), "python:3.6");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn join(stream: StreamName, tag: Option<TagName>) -> Self {
+        Self {
+            stream,
+            tag: tag.unwrap_or_else(TagName::latest),
+        }
     }
 
     /// The stream name.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::ops::tag::{TagError, TagOutcome};
 use crate::ports::{Forbidden, StoreError};
 use crate::reference::{ReferenceError, TagName};
-use crate::stream::{ResolveError, RollbackError, SpecError, ValidationError};
+use crate::stream::{IsTagSpecError, ResolveError, RollbackError, SpecError, ValidationError};
 
 /// Why a service operation failed, with OpenShift's messages. Each variant
 /// holds its typed cause, reachable through `source()` or by matching.
@@ -84,9 +84,39 @@ pub enum Conflict {
         #[source]
         last: StoreError,
     },
+    /// A write made against the resource version the caller named lost
+    /// its race; it is not retried. Displays the conflict.
+    #[error("{last}")]
+    Stale {
+        /// The conflict the store reported.
+        #[source]
+        last: StoreError,
+    },
+    /// A precondition of the request does not hold (Kubernetes'
+    /// `NewConflict`): `Operation cannot be fulfilled on
+    /// <resource>.image.openshift.io "<name>": <reason>`.
+    #[error("Operation cannot be fulfilled on {resource}.image.openshift.io {name:?}: {reason}")]
+    Precondition {
+        /// The resource (`imagestreamtags`).
+        resource: &'static str,
+        /// The object's name.
+        name: String,
+        /// Why, in Kubernetes' words.
+        reason: String,
+    },
     /// An image id prefix matches more than one image.
     #[error(transparent)]
     Ambiguous(ResolveError),
+    /// A request named the resource version it was made against, and the
+    /// stream has moved on (`POST imagestreamimports` with
+    /// `metadata.resourceVersion`).
+    #[error("the image stream was updated from {asked:?} to {current:?}")]
+    ResourceVersion {
+        /// The version the request named.
+        asked: String,
+        /// The stream's version now.
+        current: String,
+    },
 }
 
 /// A malformed request, with the server's message.
@@ -99,9 +129,15 @@ pub enum BadRequest {
     /// An `isimage` name that is not `<name>@<id>`.
     #[error("ImageStreamImages must be retrieved with <name>@<id>")]
     IsImageName(#[source] ReferenceError),
+    /// An `imagetag` name that is not `<name>:<tag>`.
+    #[error("ImageTags must be retrieved with <name>:<tag>")]
+    ImageTagName(#[source] ReferenceError),
     /// A namespace or stream name that does not parse.
     #[error(transparent)]
     Name(ReferenceError),
+    /// An `ImageStreamTag` update that cannot become a spec tag.
+    #[error(transparent)]
+    IsTagSpec(IsTagSpecError),
 }
 
 /// `oc tag` stopped at an error; what it did before is kept, as `oc`

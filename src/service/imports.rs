@@ -3,7 +3,7 @@
 use super::{Expect, ImageStreams, ServiceError};
 use crate::ops::import::{
     ImportError, ImportResult, TagImport, apply_import, check_imported_image, imported_image,
-    plan_import, plan_scheduled_import,
+    plan_import, plan_repository_import, plan_scheduled_import,
 };
 use crate::ports::{
     Attributes, Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore,
@@ -35,7 +35,10 @@ where
     /// ([`plan_import`]): each is resolved through the [`Registry`], and
     /// the answers applied as the server does ([`apply_import`]); the
     /// images are stored once the stream write landed (none when it
-    /// failed). Writes nothing when nothing changed.
+    /// failed). A full import (a never-checked stream with
+    /// `spec.dockerImageRepository`, [`plan_repository_import`]) also
+    /// imports the repository's tags, as `oc import-image --all` does.
+    /// Writes nothing when nothing changed.
     ///
     /// **Beyond OpenShift:** an answer is applied only to the spec it was
     /// planned for; when a user changed or removed the tag while the
@@ -53,7 +56,7 @@ where
         namespace: &Namespace,
         name: &StreamName,
     ) -> Result<Imported, ServiceError> {
-        self.run_import(subject, namespace, name, plan_import)
+        self.run_import(subject, namespace, name, plan_import, true)
     }
 
     /// The scheduled import of a stream (§15.2): every scheduled tag is
@@ -68,7 +71,7 @@ where
         namespace: &Namespace,
         name: &StreamName,
     ) -> Result<Imported, ServiceError> {
-        self.run_import(subject, namespace, name, plan_scheduled_import)
+        self.run_import(subject, namespace, name, plan_scheduled_import, false)
     }
 
     fn run_import(
@@ -77,13 +80,20 @@ where
         namespace: &Namespace,
         name: &StreamName,
         plan: fn(&ImageStream) -> Vec<TagImport>,
+        with_repository: bool,
     ) -> Result<Imported, ServiceError> {
         self.authorize(
             &Attributes::new(subject, Verb::Create, Resource::ImageStreamImports)
                 .in_namespace(namespace),
         )?;
-        let requests = plan(&self.store.get(namespace, name)?.value);
-        if requests.is_empty() {
+        let stream = self.read(namespace, name)?.value;
+        let requests = plan(&stream);
+        let repository = if with_repository {
+            plan_repository_import(&stream)
+        } else {
+            None
+        };
+        if requests.is_empty() && repository.is_none() {
             return Ok(Imported {
                 asked: requests,
                 changes: Changes::default(),
@@ -91,6 +101,16 @@ where
         }
         let now = self.clock.now();
         let mut results = Vec::with_capacity(requests.len());
+        if let Some((repo, policy)) = repository {
+            // A failed listing leaves nothing to apply for the repository.
+            let _ = self.import_repository(
+                &repo,
+                policy,
+                crate::stream::ReferencePolicy::Source,
+                now,
+                &mut results,
+            );
+        }
         for request in requests {
             let ask = ImportRequest {
                 reference: request.from.clone(),
@@ -135,7 +155,25 @@ where
         // Store the images of the answers the stream kept, only now that
         // its write landed (or was not needed).
         let kept = self.store.get(namespace, name)?.value;
-        for (request, result) in &results {
+        changes
+            .images_created
+            .extend(self.store_kept_images(&kept, &results)?);
+        Ok(Imported {
+            asked: results.into_iter().map(|(r, _)| r).collect(),
+            changes,
+        })
+    }
+
+    /// Stores the images of the imported answers that `kept` (the stream
+    /// as written) records in the answer's tag, by the content rule of
+    /// [`ImageStore::put_image`]; returns the images created.
+    pub(super) fn store_kept_images(
+        &self,
+        kept: &ImageStream,
+        results: &[(TagImport, ImportResult)],
+    ) -> Result<Vec<Digest>, ServiceError> {
+        let mut created = Vec::new();
+        for (request, result) in results {
             let ImportResult::Imported(image) = result else {
                 continue;
             };
@@ -148,12 +186,9 @@ where
             // The content rule (SPEC §13): a verified image replaces an
             // unverified one of the same name; see ImageStore::put_image.
             if tagged && self.store.put_image((**image).clone())? == ImageWrite::Created {
-                changes.images_created.push(digest);
+                created.push(digest);
             }
         }
-        Ok(Imported {
-            asked: results.into_iter().map(|(r, _)| r).collect(),
-            changes,
-        })
+        Ok(created)
     }
 }

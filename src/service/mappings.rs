@@ -56,7 +56,7 @@ where
         let (stream, tag) = (mapping.stream(), mapping.tag());
         // The stream must exist; after a lost race, the write is retried
         // only while the tag points where this read saw it.
-        let expect = Expect::tag_unmoved(&self.store.get(&namespace, stream)?.value, tag);
+        let expect = Expect::tag_unmoved(&self.read(&namespace, stream)?.value, tag);
         let existed = match self.store.get_image(mapping.image_name()) {
             Ok(_) => true,
             Err(StoreError::NotFound { .. }) => false,

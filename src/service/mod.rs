@@ -42,8 +42,13 @@
 //! ```
 
 mod error;
+mod image_tags;
+mod import_image;
 mod imports;
+mod istags;
+mod lookup;
 mod mappings;
+mod repositories;
 mod retry;
 mod streams;
 mod tags;
@@ -59,7 +64,9 @@ use crate::reference::{Namespace, StreamName};
 use crate::stream::{Changes, ImageStream, PullDenied, SourceAccess, SpecContext, StreamLookup};
 
 pub use error::{BadRequest, Conflict, ServiceError, TagFailure};
+pub use import_image::{ImportImageFailure, REPOSITORY_LIST_CAP};
 pub use imports::Imported;
+pub use lookup::ImageLookupUpdate;
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 
 use retry::{Expect, Jitter};
@@ -132,6 +139,7 @@ pub struct ImageStreams<S = MemoryStore, R = StaticRegistry, A = Rbac, C = Syste
     clock: Arc<C>,
     internal_registry: Option<String>,
     retry: RetryPolicy,
+    public_registry: Option<String>,
 }
 
 impl ImageStreams {
@@ -165,6 +173,7 @@ where
             clock,
             internal_registry: None,
             retry: RetryPolicy::default(),
+            public_registry: None,
         }
     }
 
@@ -174,6 +183,16 @@ where
     #[must_use]
     pub fn with_internal_registry(mut self, host: impl Into<String>) -> Self {
         self.internal_registry = Some(host.into());
+        self
+    }
+
+    /// With the integrated registry's public `host[:port]` (OpenShift's
+    /// external registry hostname): streams get
+    /// `status.publicDockerImageRepository = <host>/<namespace>/<name>`.
+    /// Both hostnames are applied on every read and every write.
+    #[must_use]
+    pub fn with_public_registry(mut self, host: impl Into<String>) -> Self {
+        self.public_registry = Some(host.into());
         self
     }
 
@@ -279,7 +298,7 @@ where
                 mut value,
                 resource_version,
                 ..
-            } = self.store.get(namespace, name)?;
+            } = self.read(namespace, name)?;
             if let Some(last) = last_conflict.take() {
                 expect.check(&value, last)?;
             }

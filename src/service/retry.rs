@@ -112,6 +112,9 @@ impl Jitter {
 pub(crate) enum Expect {
     /// Retry over whatever the winner wrote.
     Anything,
+    /// Never retry: the caller named the version it wrote against, so a
+    /// lost race is the caller's conflict ([`Conflict::Stale`]).
+    Unchanged,
     /// Retry only while `tag`'s current entry has this pull spec and image
     /// (generation and time aside); `None`: the tag had no entry, and any
     /// state is retried over.
@@ -156,6 +159,7 @@ impl Expect {
                     })
                 }
             }
+            Self::Unchanged => Err(Conflict::Stale { last }),
             _ => Ok(last),
         }
     }

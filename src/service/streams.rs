@@ -55,12 +55,7 @@ where
         let access = self.access(subject);
         let ctx = self.context(&lookup, &access);
         stream.set_creation_timestamp(ctx.now);
-        if let Some(host) = &self.internal_registry {
-            stream.set_repositories(
-                format!("{host}/{}/{}", stream.namespace(), stream.name()),
-                String::new(),
-            );
-        }
+        self.decorate(&mut stream);
         let result = stream
             .prepare_for_create(&ctx)
             .map_err(ServiceError::from)
@@ -86,7 +81,7 @@ where
                 .in_namespace(namespace)
                 .named(name.as_str()),
         )?;
-        Ok(self.store.get(namespace, name)?)
+        Ok(self.read(namespace, name)?)
     }
 
     /// Lists a namespace's streams, `limit` at a time.
@@ -104,7 +99,7 @@ where
         self.authorize(
             &Attributes::new(subject, Verb::List, Resource::ImageStreams).in_namespace(namespace),
         )?;
-        Ok(self.store.list(namespace, limit, continue_token)?)
+        Ok(self.read_list(namespace, limit, continue_token)?)
     }
 
     /// Deletes a stream (its images stay).

@@ -44,7 +44,7 @@ where
             resource: "imagestreamtags",
             name: istag.to_owned(),
         };
-        let is = self.store.get(namespace, parsed.stream_name())?.value;
+        let is = self.read(namespace, parsed.stream_name())?.value;
         let digest = is
             .image_stream_tag(parsed.tag())
             .ok()
@@ -78,7 +78,7 @@ where
                 .in_namespace(namespace)
                 .named(isimage),
         )?;
-        let is = self.store.get(namespace, parsed.stream_name())?.value;
+        let is = self.read(namespace, parsed.stream_name())?.value;
         let digest = match is.resolve_image_id(parsed.id()) {
             Ok(d) => d,
             Err(e @ ResolveError::Ambiguous { .. }) => {

@@ -64,6 +64,7 @@ mod content;
 mod edit;
 mod generation;
 mod history;
+mod lookup;
 mod mapping;
 mod resolve;
 mod spec;
@@ -88,14 +89,16 @@ pub use generation::{
     SpecError, StreamLookup,
 };
 pub use history::{AddOutcome, TagEvent, TagHistory};
+pub use lookup::{LocalNameError, RESOLVE_NAMES_ANNOTATION, local_name};
 pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
 pub use resolve::ResolveError;
 pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
-pub use tracking::{CircularReference, FollowError, Followed, Tracking};
+pub use tracking::{CircularReference, FollowError, FollowErrorKind, Followed, Tracking};
 pub use validate::{
     FieldError, FieldErrorType, ValidationError, validate_image, validate_image_stream_import,
     validate_image_stream_mapping, validate_image_stream_tag,
 };
+pub use views::IsTagSpecError;
 
 /// An image stream: spec tags and their histories, valid by construction.
 ///
@@ -114,7 +117,8 @@ pub use validate::{
 ///    [`set_resource_version`](Self::set_resource_version),
 ///    [`set_uid`](Self::set_uid),
 ///    [`set_creation_timestamp`](Self::set_creation_timestamp),
-///    [`set_repositories`](Self::set_repositories) (§9.1),
+///    [`set_repositories`](Self::set_repositories) or
+///    [`decorate`](Self::decorate) from the registry hostnames (§9.1),
 ///    [`set_annotation`](Self::set_annotation), or all the server's
 ///    fields at once with [`set_system_fields`](Self::set_system_fields).
 /// 2. **Reading.** [`name`](Self::name), [`namespace`](Self::namespace),
@@ -137,7 +141,10 @@ pub use validate::{
 ///    [`tag_ref_changed`](Self::tag_ref_changed) says whether an edit
 ///    counts as a change;
 ///    [`update_keeping_status`](Self::update_keeping_status) is the
-///    `update` verb, which keeps the stored status (§9).
+///    `update` verb, which keeps the stored status (§9);
+///    [`istag_spec`](Self::istag_spec) is the spec tag an `ImageStreamTag`
+///    create or update writes; [`set_lookup_local`](Self::set_lookup_local)
+///    is `oc set image-lookup`.
 /// 4. **Status edits**: images arriving, by the history rules of §5, with
 ///    followers updated: [`add_event`](Self::add_event),
 ///    [`add_tag_event`](Self::add_tag_event) (saying what moved),
@@ -163,7 +170,12 @@ pub use validate::{
 ///    [`tracking`](Self::tracking). The `istag` and `isimage` views
 ///    (§11.1, §12.2) are assembled by
 ///    [`image_stream_tag_view`](Self::image_stream_tag_view) and
-///    [`image_stream_image_view`](Self::image_stream_image_view).
+///    [`image_stream_image_view`](Self::image_stream_image_view), the
+///    `istag` a create or update starts from by
+///    [`image_stream_tag_without_image`](Self::image_stream_tag_without_image),
+///    and the `imagetag` views by [`image_tag`](Self::image_tag) and
+///    [`image_tags`](Self::image_tags); a pod's local image name resolves
+///    through [`resolve_local_name`](Self::resolve_local_name).
 /// 7. **Back to the wire**: `From<&ImageStream> for api::ImageStream`,
 ///    without loss.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -325,6 +337,39 @@ impl ImageStream {
     pub fn set_repositories(&mut self, internal: String, public: String) {
         self.status_repository = internal;
         self.public_repository = public;
+    }
+
+    /// The strategy's `Decorate` (OAS `registry/imagestream/strategy.go`,
+    /// §9.1): the repository fields are computed, not stored.
+    /// `status.dockerImageRepository` is `<internal>/<namespace>/<name>`
+    /// when the integrated registry's hostname is known, else
+    /// `spec.dockerImageRepository`; `status.publicDockerImageRepository` is
+    /// `<public>/<namespace>/<name>` when a public hostname is configured,
+    /// else empty. The service runs it on every read and before every
+    /// write, so a hostname change reaches streams stored before it.
+    ///
+    /// ```
+    /// use imagestream::reference::{Namespace, StreamName};
+    /// use imagestream::stream::ImageStream;
+    ///
+    /// let mut is = ImageStream::new(Namespace::parse("ns")?, StreamName::parse("py")?)?;
+    /// is.decorate(Some("172.30.1.1:5000"), Some("registry.example.com"));
+    /// assert_eq!(is.status_repository(), "172.30.1.1:5000/ns/py");
+    /// assert_eq!(is.public_repository(), "registry.example.com/ns/py");
+    /// is.decorate(None, None);
+    /// assert_eq!((is.status_repository(), is.public_repository()), ("", ""));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decorate(&mut self, internal: Option<&str>, public: Option<&str>) {
+        let at = |host: &str| format!("{host}/{}/{}", self.namespace, self.name);
+        self.status_repository = match internal {
+            Some(host) => at(host),
+            None => self
+                .docker_image_repository
+                .as_ref()
+                .map_or_else(String::new, |r| r.as_str().to_owned()),
+        };
+        self.public_repository = public.map_or_else(String::new, at);
     }
 
     /// Sets an annotation on the stream (not a spec change: the generation

@@ -66,7 +66,7 @@ impl ImportMode {
         }
     }
 
-    fn from_wire(s: &str) -> Option<Self> {
+    pub(crate) fn from_wire(s: &str) -> Option<Self> {
         match s {
             "" => Some(Self::Unset),
             "Legacy" => Some(Self::Legacy),

@@ -8,10 +8,22 @@ use crate::reference::TagName;
 
 use super::{ImageStream, SpecTag, TagHistory, TagSource};
 
-/// Why [`ImageStream::follow_tag_reference`] stopped: `oc`'s messages.
+/// Why [`ImageStream::follow_tag_reference`] stopped, with what `oc`'s
+/// `FollowTagReference` returns beside its error: the tag the walk had
+/// reached ([`tag`](Self::tag)) and whether it had followed at least one
+/// reference ([`multiple`](Self::multiple)). `Display` is `oc`'s message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("{kind}")]
+pub struct FollowError {
+    kind: FollowErrorKind,
+    tag: String,
+    multiple: bool,
+}
+
+/// The cause of a [`FollowError`]: `oc`'s `Err*Reference` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
-pub enum FollowError {
+pub enum FollowErrorKind {
     /// The chain came back to a tag it had visited.
     #[error("reference tag is circular")]
     Circular,
@@ -21,6 +33,42 @@ pub enum FollowError {
     /// A tag on the chain follows a tag of another stream or namespace.
     #[error("reference tag points to another imagestream")]
     OtherStream,
+}
+
+impl FollowError {
+    fn new(kind: FollowErrorKind, tag: &str, multiple: bool) -> Self {
+        Self {
+            kind,
+            tag: tag.to_owned(),
+            multiple,
+        }
+    }
+
+    /// Which rule stopped the walk.
+    #[must_use]
+    pub fn kind(&self) -> FollowErrorKind {
+        self.kind
+    }
+
+    /// The tag the walk had reached when it stopped (`finalTag`): the tag
+    /// seen twice, the tag without a spec tag, or the tag pointing into
+    /// another stream.
+    #[must_use]
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// Whether at least one reference had been followed.
+    #[must_use]
+    pub fn multiple(&self) -> bool {
+        self.multiple
+    }
+}
+
+impl PartialEq<FollowErrorKind> for FollowError {
+    fn eq(&self, other: &FollowErrorKind) -> bool {
+        self.kind == *other
+    }
 }
 
 /// The end of a reference chain (see [`ImageStream::follow_tag_reference`]).
@@ -100,11 +148,19 @@ impl ImageStream {
         let mut multiple = false;
         loop {
             if !seen.insert(name) {
-                return Err(FollowError::Circular);
+                return Err(FollowError::new(FollowErrorKind::Circular, name, multiple));
             }
             match self.step(name) {
-                Step::Missing => return Err(FollowError::NotFound),
-                Step::Elsewhere => return Err(FollowError::OtherStream),
+                Step::Missing => {
+                    return Err(FollowError::new(FollowErrorKind::NotFound, name, multiple));
+                }
+                Step::Elsewhere => {
+                    return Err(FollowError::new(
+                        FollowErrorKind::OtherStream,
+                        name,
+                        multiple,
+                    ));
+                }
                 Step::Root(tag, spec) => {
                     return Ok(Followed {
                         tag: tag.clone(),
@@ -167,7 +223,7 @@ impl ImageStream {
             })
             .collect();
         let n = entries.len();
-        let mut results: Vec<Option<Result<(usize, bool), FollowError>>> = vec![None; n];
+        let mut results: Vec<Option<Result<(usize, bool), Broken>>> = vec![None; n];
         let mut on_cycle = vec![false; n];
         // Position in the current walk, for tags on it.
         let mut on_path: Vec<Option<usize>> = vec![None; n];
@@ -180,20 +236,29 @@ impl ImageStream {
             let mut current = first;
             // The result of the tag the walk ended on; every tag on the
             // path took at least one hop to it.
-            let end: Result<(usize, bool), FollowError> = loop {
+            let end: Result<(usize, bool), Broken> = loop {
                 if let Some(r) = &results[current] {
-                    break r.clone();
+                    break *r;
                 }
                 if let Some(at) = on_path[current] {
                     for &t in &path[at..] {
                         on_cycle[t] = true;
                     }
-                    break Err(FollowError::Circular);
+                    // A walk from before the circle first repeats the tag
+                    // where it entered the circle.
+                    break Err(Broken {
+                        kind: FollowErrorKind::Circular,
+                        at: current,
+                    });
                 }
                 match hops[current] {
                     Hop::Elsewhere => {
-                        results[current] = Some(Err(FollowError::OtherStream));
-                        break Err(FollowError::OtherStream);
+                        let broken = Broken {
+                            kind: FollowErrorKind::OtherStream,
+                            at: current,
+                        };
+                        results[current] = Some(Err(broken));
+                        break Err(broken);
                     }
                     Hop::Root => {
                         results[current] = Some(Ok((current, false)));
@@ -202,7 +267,10 @@ impl ImageStream {
                     Hop::Missing => {
                         on_path[current] = Some(path.len());
                         path.push(current);
-                        break Err(FollowError::NotFound);
+                        break Err(Broken {
+                            kind: FollowErrorKind::NotFound,
+                            at: current,
+                        });
                     }
                     Hop::Track(next) => {
                         on_path[current] = Some(path.len());
@@ -214,7 +282,15 @@ impl ImageStream {
             let hopped = end.map(|(root, _)| (root, true));
             for &t in &path {
                 on_path[t] = None;
-                results[t] = Some(hopped.clone());
+                // A walk from a tag on a circle repeats that tag first.
+                results[t] = Some(if on_cycle[t] {
+                    Err(Broken {
+                        kind: FollowErrorKind::Circular,
+                        at: t,
+                    })
+                } else {
+                    hopped
+                });
             }
         }
         Tracking {
@@ -224,7 +300,12 @@ impl ImageStream {
             results: results
                 .into_iter()
                 // Every tag was resolved by the loop above.
-                .map(|r| r.unwrap_or(Err(FollowError::NotFound)))
+                .map(|r| {
+                    r.unwrap_or(Err(Broken {
+                        kind: FollowErrorKind::NotFound,
+                        at: 0,
+                    }))
+                })
                 .collect(),
             on_cycle,
         }
@@ -332,6 +413,15 @@ enum Hop {
     Track(usize),
 }
 
+/// Why a chain broke, by index into the spec tags: the circle's tag seen
+/// twice, the tag whose tracked tag has no spec tag, or the tag pointing
+/// into another stream.
+#[derive(Debug, Clone, Copy)]
+struct Broken {
+    kind: FollowErrorKind,
+    at: usize,
+}
+
 /// Every spec tag's tracking chain, resolved once (see
 /// [`ImageStream::tracking`]).
 #[derive(Debug, Clone)]
@@ -343,7 +433,7 @@ pub struct Tracking<'a> {
     hops: Vec<Hop>,
     /// Per spec tag: the index of its chain's last tag and whether a hop
     /// was taken, or why the chain broke.
-    results: Vec<Result<(usize, bool), FollowError>>,
+    results: Vec<Result<(usize, bool), Broken>>,
     /// Per spec tag: whether it lies on a circle of tracking tags.
     on_cycle: Vec<bool>,
 }
@@ -356,14 +446,39 @@ impl<'a> Tracking<'a> {
     ///
     /// As [`ImageStream::follow_tag_reference`].
     pub fn follow(&self, tag: &str) -> Result<Followed<'a>, FollowError> {
-        let i = *self.index.get(tag).ok_or(FollowError::NotFound)?;
-        let (root, multiple) = self.results[i].clone()?;
+        let i = *self
+            .index
+            .get(tag)
+            .ok_or_else(|| FollowError::new(FollowErrorKind::NotFound, tag, false))?;
+        let (root, multiple) = self.results[i].map_err(|b| self.error(i, b))?;
         let (tag, spec) = self.entries[root];
         Ok(Followed {
             tag: tag.clone(),
             spec,
             multiple,
         })
+    }
+
+    /// The error `follow_tag_reference` returns from the spec tag `start`
+    /// for a chain broken as `broken` says.
+    fn error(&self, start: usize, broken: Broken) -> FollowError {
+        let name: &str = match broken.kind {
+            // The tag tracked from `at`, which has no spec tag.
+            FollowErrorKind::NotFound => self.entries[broken.at]
+                .1
+                .source()
+                .and_then(|src| match src {
+                    TagSource::ImageStreamTag { tag, .. } => Some(tag.as_str()),
+                    _ => None,
+                })
+                .unwrap_or(self.entries[broken.at].0.as_str()),
+            _ => self.entries[broken.at].0.as_str(),
+        };
+        // Only a chain that points into another stream from its first tag
+        // took no hop: a missing tag is reached by a hop (the start has a
+        // spec tag), a circle is found after going round it.
+        let multiple = broken.at != start || broken.kind != FollowErrorKind::OtherStream;
+        FollowError::new(broken.kind, name, multiple)
     }
 
     /// Whether any spec tag lies on a circle of tracking tags.

@@ -123,7 +123,7 @@ fn a_pinned_import_answered_with_another_digest_is_a_failure() {
             .changed()
     );
     let mut request = request;
-    request.planned_for = is.spec_tag("pinned").unwrap().clone();
+    request.planned_for = Some(is.spec_tag("pinned").unwrap().clone());
     assert!(
         apply_import(&mut is, &[(request, answer(&a))], &ctx)
             .unwrap()

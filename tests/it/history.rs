@@ -9,7 +9,7 @@ use std::num::NonZeroUsize;
 use imagestream::chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 use imagestream::stream::{
-    AddOutcome, FollowError, ImageStream, PruneOptions, ReferencePolicy, RollbackTarget,
+    AddOutcome, FollowErrorKind, ImageStream, PruneOptions, ReferencePolicy, RollbackTarget,
     SpecContext, SpecTag, TagEvent, TagSource,
 };
 use imagestream::{api, stream};
@@ -310,7 +310,7 @@ fn tracking_is_transitive_deterministic_and_cycle_safe() {
     assert_eq!(images(&looped, "y"), [digest(1).to_string()]);
     assert_eq!(
         looped.follow_tag_reference("x").unwrap_err(),
-        FollowError::Circular
+        FollowErrorKind::Circular
     );
 }
 

@@ -26,6 +26,7 @@ mod memory;
 mod model;
 mod model_properties;
 mod names;
+mod parity;
 mod ports;
 mod reference_properties;
 mod references;
