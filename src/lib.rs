@@ -46,8 +46,11 @@
 //!
 //! ## Crate features
 //!
-//! None yet: serde support is always on, since the API objects are serde
-//! types.
+//! - `testing`: the `testing` module, the conformance suites any
+//!   implementation of the ports can run in its own tests (the crate's
+//!   in-memory defaults and the etcd adapter run the same ones).
+//!
+//! serde support is always on, since the API objects are serde types.
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 
@@ -59,6 +62,8 @@ pub mod ports;
 pub mod reference;
 pub mod service;
 pub mod stream;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use chrono;
 pub use error::Error;

@@ -217,9 +217,8 @@ impl StreamStore for MemoryStore {
         g.revision += 1;
         g.next_uid += 1;
         let rv = g.revision;
-        if stream.metadata().uid.is_empty() {
-            stream.set_uid(format!("00000000-0000-4000-8000-{:012x}", g.next_uid));
-        }
+        // The uid is the store's, as the API server's: a client's is ignored.
+        stream.set_uid(format!("00000000-0000-4000-8000-{:012x}", g.next_uid));
         stream.set_resource_version(rv);
         let stored = Arc::new(Stored::new(stream, rv));
         g.insert(key, Arc::clone(&stored));
@@ -289,6 +288,7 @@ impl StreamStore for MemoryStore {
             return Err(StoreError::Compacted {
                 requested: revision,
                 oldest: g.compacted,
+                current: g.revision,
             });
         }
         // The log is in version order: binary search for the start.

@@ -9,6 +9,7 @@
 //! | [`Registry`] | [`StaticRegistry`] | resolving external references at import |
 //! | [`Clock`] | [`SystemClock`], [`ManualClock`] | now |
 //! | [`Authorizer`] | [`Rbac`], [`AllowAll`] | who may do what |
+//! | [`Lease`] | [`MemoryLease`] | which replica of a controller works |
 //!
 //! The traits are not sealed: implement them for etcd, a database, a real
 //! registry client or your cluster's authorizer (see [`StreamStore`] for a
@@ -16,12 +17,14 @@
 
 mod authz;
 mod clock;
+mod lease;
 mod memory;
 mod registry;
 mod store;
 
 pub use authz::{AllowAll, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use lease::{Lease, LeaseError, LeaseGrant, MAX_LEASE_TTL, MemoryLease};
 pub use memory::{DEFAULT_LOG_CAPACITY, MemoryStore};
 pub use registry::{ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry};
 pub use store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};

@@ -99,13 +99,19 @@ pub enum StoreError {
         /// The stored uid.
         actual: String,
     },
-    /// The changes after this revision are no longer kept; re-list instead.
-    #[error("required revision {requested} has been compacted (oldest kept: {oldest})")]
+    /// The changes after this revision are no longer kept: re-list, then
+    /// resume from `current` (never a silent gap).
+    #[error(
+        "required revision {requested} has been compacted (oldest kept: {oldest}, current: {current})"
+    )]
     Compacted {
         /// The revision asked for.
         requested: u64,
         /// The oldest revision whose successors are still kept.
         oldest: u64,
+        /// The store's current revision: a re-list reflects at least this
+        /// revision, so changes after it complete the picture.
+        current: u64,
     },
     /// A continue token this store did not issue.
     #[error("invalid continue token {0:?}")]
