@@ -1,0 +1,82 @@
+//! The core's store and lease conformance suites, on a real etcd.
+
+mod support;
+
+use imagestream::ports::StreamStore;
+use imagestream::reference::{Namespace, StreamName};
+use imagestream::stream::ImageStream;
+use support::Etcd;
+
+#[test]
+fn etcd_store_passes_the_store_conformance_suite() {
+    let etcd = Etcd::start();
+    imagestream::testing::store::run(|| etcd.store("suite"));
+}
+
+#[test]
+fn etcd_lease_passes_the_lease_conformance_suite() {
+    let etcd = Etcd::start();
+    imagestream::testing::lease::run(|| etcd.store("lease"));
+}
+
+#[test]
+fn compaction_is_reported_with_the_revision_to_resume_from() {
+    let etcd = Etcd::start();
+    let store = etcd.store("compaction");
+    imagestream::testing::store::compaction(&store, |s| {
+        let now = s.revision().unwrap();
+        s.compact(now).unwrap();
+    });
+}
+
+#[test]
+fn works_from_inside_a_tokio_runtime() {
+    let etcd = Etcd::start();
+    let store = etcd.store("tokio");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let created = rt.block_on(async {
+        // A blocking port called straight from async code: no nested
+        // block_on panic.
+        let is = ImageStream::new(
+            Namespace::parse("ns").unwrap(),
+            StreamName::parse("a").unwrap(),
+        )
+        .unwrap();
+        let created = store.create(is).unwrap();
+        // And the recommended way, through spawn_blocking.
+        let s2 = store.clone();
+        let got = tokio::task::spawn_blocking(move || {
+            s2.get(
+                &Namespace::parse("ns").unwrap(),
+                &StreamName::parse("a").unwrap(),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(got, created);
+        created
+    });
+    // Dropping the store inside a runtime is fine too.
+    rt.block_on(async move { drop(store) });
+    assert!(created.resource_version > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_from_a_tokio_test() {
+    let etcd = Etcd::start();
+    let store = etcd.store("tokio-test");
+    let is = ImageStream::new(
+        Namespace::parse("ns").unwrap(),
+        StreamName::parse("b").unwrap(),
+    )
+    .unwrap();
+    let created = store.create(is).unwrap();
+    let page = store
+        .list(&Namespace::parse("ns").unwrap(), None, None)
+        .unwrap();
+    assert_eq!(page.items, [created]);
+}
