@@ -165,6 +165,68 @@ fn not_found(name: &str) -> StoreError {
     }
 }
 
+/// Whether head `value` was stored by write `write`.
+fn is_write(value: &[u8], write: &str) -> bool {
+    serde_json::from_slice::<HeadWrite>(value).is_ok_and(|h| h.write == write)
+}
+
+/// After a commit whose answer was lost and whose retry found the head
+/// moved: the revision of our write if it is the version that followed the
+/// one we read (`after`; `None` for a create: the head's first version).
+async fn our_version(
+    c: &Conn,
+    head_key: &str,
+    after: Option<u64>,
+    current: Option<&KeyValue>,
+    write: &str,
+) -> Result<Option<u64>, StoreError> {
+    let unknown = |why: &str| {
+        StoreError::Unavailable(format!(
+            "etcd: the outcome of a write to {head_key:?} is unknown: {why}"
+        ))
+    };
+    let Some(after) = after else {
+        // A create: the head's first version is at its create revision.
+        let Some(kv) = current else { return Ok(None) };
+        let at = kv.create_revision();
+        return match c
+            .get(
+                head_key.to_owned(),
+                Some(GetOptions::new().with_revision(at)),
+            )
+            .await
+        {
+            Ok(r) => Ok(r
+                .kvs()
+                .first()
+                .filter(|kv| is_write(kv.value(), write))
+                .map(|_| rev(at))),
+            Err(e) if is_compacted(&e) => Err(unknown("history compacted")),
+            Err(e) => Err(unavailable(&e)),
+        };
+    };
+    let mut watch = c.watch.clone();
+    let opts = WatchOptions::new().with_start_revision(irev(after.saturating_add(1)));
+    let mut stream = watch
+        .watch(head_key.to_owned(), Some(opts))
+        .await
+        .map_err(|e| unavailable(&e))?;
+    loop {
+        let Some(msg) = stream.message().await.map_err(|e| unavailable(&e))? else {
+            return Err(unknown("the watch ended"));
+        };
+        if msg.compact_revision() > 0 {
+            return Err(unknown("history compacted"));
+        }
+        if let Some(ev) = msg.events().first() {
+            return Ok(ev
+                .kv()
+                .filter(|kv| ev.event_type() == EventType::Put && is_write(kv.value(), write))
+                .map(|kv| rev(kv.mod_revision())));
+        }
+    }
+}
+
 fn header_revision(resp: &TxnResponse) -> u64 {
     resp.header().map_or(0, |h| rev(h.revision()))
 }
@@ -431,9 +493,15 @@ impl EtcdStore {
     fn commit(
         &self,
         head_key: &str,
-        guard: Compare,
+        after: Option<u64>,
         plan: Plan,
     ) -> Result<Result<u64, Option<KeyValue>>, StoreError> {
+        let guard = match after {
+            None => Compare::create_revision(head_key.to_owned(), CompareOp::Equal, 0),
+            Some(expected) => {
+                Compare::mod_revision(head_key.to_owned(), CompareOp::Equal, irev(expected))
+            }
+        };
         let Plan {
             staged,
             head,
@@ -486,22 +554,36 @@ impl EtcdStore {
                 .when([guard])
                 .and_then(ops)
                 .or_else([TxnOp::get(head_key.clone(), None)]);
+            let mut ambiguous = false;
+            let mut pause = Duration::from_millis(20);
             let outcome = loop {
-                match retry(deadline, || c.txn(txn.clone())).await {
+                match c.txn(txn.clone()).await {
                     Ok(resp) if resp.succeeded() => break Ok(header_revision(&resp)),
                     Ok(resp) => {
                         let current = got(&resp, 0).into_iter().next();
-                        // A retry of a commit whose answer was lost finds
-                        // its own write there: that is success.
-                        let mine = current.as_ref().is_some_and(|kv| {
-                            serde_json::from_slice::<HeadWrite>(kv.value())
-                                .is_ok_and(|h| h.write == write)
-                        });
-                        match current {
-                            Some(kv) if mine => break Ok(rev(kv.mod_revision())),
-                            other => break Err(other),
+                        if let Some(kv) = &current
+                            && is_write(kv.value(), &write)
+                        {
+                            break Ok(rev(kv.mod_revision()));
                         }
+                        // An earlier attempt may have committed, its answer
+                        // lost, and another writer written since: look at
+                        // the version right after the one we read.
+                        if ambiguous
+                            && let Some(r) =
+                                our_version(&c, &head_key, after, current.as_ref(), &write).await?
+                        {
+                            break Ok(r);
+                        }
+                        break Err(current);
                     }
+                    Err(e) if retriable(&e) && Instant::now() + pause < deadline => {
+                        ambiguous = true;
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_millis(500));
+                    }
+                    // The outcome is unknown: report it, and leave the
+                    // staged blobs (the head may name them).
                     Err(e) => return Err(unavailable(&e)),
                 }
             };
@@ -656,8 +738,7 @@ impl StreamStore for EtcdStore {
         stream.set_resource_version(0);
         let head_key = self.inner.keys.head(stream.namespace(), stream.name());
         let plan = self.plan(&stream, None)?;
-        let guard = Compare::create_revision(head_key.clone(), CompareOp::Equal, 0);
-        match self.commit(&head_key, guard, plan)? {
+        match self.commit(&head_key, None, plan)? {
             Ok(version) => {
                 stream.set_resource_version(version);
                 Ok(Stored::new(stream, version))
@@ -694,9 +775,7 @@ impl StreamStore for EtcdStore {
         }
         let head_key = self.inner.keys.head(&ns, &name);
         let plan = self.plan(&stream, Some(&old))?;
-        let guard =
-            Compare::mod_revision(head_key.clone(), CompareOp::Equal, irev(expected_version));
-        match self.commit(&head_key, guard, plan)? {
+        match self.commit(&head_key, Some(expected_version), plan)? {
             Ok(version) => {
                 stream.set_resource_version(version);
                 Ok(Stored::new(stream, version))

@@ -1,0 +1,189 @@
+//! A three-member etcd cluster on loopback: the leader killed during a
+//! write storm, and the lease moving to another holder.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use imagestream::ports::{Lease, StoreError, StreamStore};
+use imagestream::reference::{Namespace, StreamName};
+use imagestream::stream::ImageStream;
+use imagestream_etcd::{EtcdConfig, EtcdStore};
+use support::{Etcd, unique_prefix};
+
+fn config(test: &str) -> EtcdConfig {
+    EtcdConfig::new()
+        .prefix(unique_prefix(test))
+        .retry_for(Duration::from_secs(30))
+        .request_timeout(Duration::from_secs(1))
+}
+
+fn log_of(stream: &ImageStream) -> Vec<String> {
+    stream
+        .metadata()
+        .annotations
+        .get("log")
+        .map(|l| {
+            l.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Appends `token` to the stream's log, retrying conflicts; `Ok(true)` when
+/// acknowledged.
+fn append(
+    store: &EtcdStore,
+    ns: &Namespace,
+    name: &StreamName,
+    token: &str,
+) -> Result<(), StoreError> {
+    loop {
+        let cur = store.get(ns, name)?;
+        let mut log = log_of(&cur.value);
+        log.push(token.to_owned());
+        let mut next = cur.value.clone();
+        next.set_annotation("log", log.join(","));
+        match store.update(next, cur.resource_version) {
+            Err(StoreError::Conflict { .. }) => {}
+            other => return other.map(|_| ()),
+        }
+    }
+}
+
+#[test]
+fn killing_the_leader_during_a_write_storm_loses_and_duplicates_nothing() {
+    let mut etcd = Etcd::cluster(3);
+    let store = etcd.store_with(config("storm"));
+    let ns = Namespace::parse("ns").unwrap();
+    let name = StreamName::parse("storm").unwrap();
+    store
+        .create(ImageStream::new(ns.clone(), name.clone()).unwrap())
+        .unwrap();
+    let acked = Arc::new(Mutex::new(Vec::<(String, Instant)>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (store, acked, stop, ns, name) = (
+                store.clone(),
+                acked.clone(),
+                stop.clone(),
+                ns.clone(),
+                name.clone(),
+            );
+            std::thread::spawn(move || {
+                let mut unknown = Vec::new();
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let token = format!("w{w}-{i}");
+                    i += 1;
+                    match append(&store, &ns, &name, &token) {
+                        Ok(()) => acked.lock().unwrap().push((token, Instant::now())),
+                        Err(StoreError::Unavailable(_)) => unknown.push(token),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                unknown
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    let leader = etcd.leader().expect("a leader");
+    let killed_at = Instant::now();
+    etcd.kill(leader);
+    std::thread::sleep(Duration::from_secs(4));
+    stop.store(true, Ordering::Relaxed);
+    let unknown: Vec<String> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    let acked = acked.lock().unwrap().clone();
+    let before = acked.iter().filter(|(_, t)| *t < killed_at).count();
+    let after = acked.len() - before;
+    println!(
+        "leader m{leader} killed: {before} writes acknowledged before, {after} after, {} unknown",
+        unknown.len()
+    );
+    assert!(before > 0, "the storm was running");
+    assert!(after > 0, "writes resumed after the election");
+    let end = log_of(&store.get(&ns, &name).unwrap().value);
+    let mut distinct = end.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), end.len(), "no write applied twice");
+    for (token, _) in &acked {
+        assert!(end.contains(token), "acknowledged {token} is there");
+    }
+    assert!(
+        end.len() <= acked.len() + unknown.len(),
+        "nothing but attempted writes"
+    );
+}
+
+#[test]
+fn the_lease_moves_to_another_holder_once_its_holder_stops() {
+    let mut etcd = Etcd::cluster(3);
+    let prefix = unique_prefix("lease");
+    let a = etcd.store_with(config("unused").prefix(prefix.clone()));
+    let b = etcd.store_with(config("unused").prefix(prefix));
+    let ttl = Duration::from_secs(3);
+    let grant = a
+        .acquire("controller", "replica-a", ttl)
+        .unwrap()
+        .expect("free");
+    let alive = Arc::new(AtomicBool::new(true));
+    let renewer = {
+        let (a, grant, alive) = (a.clone(), grant.clone(), alive.clone());
+        std::thread::spawn(move || {
+            let mut renewed = 0;
+            while alive.load(Ordering::Relaxed) {
+                a.renew(&grant).unwrap();
+                renewed += 1;
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            renewed
+        })
+    };
+    // The raft leader dies; the holder keeps renewing through the election
+    // and keeps the lease.
+    let leader = etcd.leader().expect("a leader");
+    etcd.kill(leader);
+    let until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < until {
+        assert_eq!(
+            b.acquire("controller", "replica-b", ttl).unwrap(),
+            None,
+            "a renewed lease is not taken"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(a.is_leader(&grant).unwrap());
+    // The holder stops (as if its process died): another replica gets the
+    // lease once the ttl lapses.
+    alive.store(false, Ordering::Relaxed);
+    let renewed = renewer.join().unwrap();
+    let stopped = Instant::now();
+    let taken = loop {
+        if let Some(g) = b.acquire("controller", "replica-b", ttl).unwrap() {
+            break g;
+        }
+        assert!(stopped.elapsed() < ttl * 3, "the lease never moved");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let waited = stopped.elapsed();
+    println!("renewed {renewed} times; moved {waited:?} after the holder stopped (ttl {ttl:?})");
+    assert!(
+        waited <= ttl + Duration::from_millis(600),
+        "moved within the ttl: {waited:?}"
+    );
+    assert!(taken.token > grant.token);
+    assert!(!a.is_leader(&grant).unwrap());
+    assert!(matches!(
+        a.renew(&grant),
+        Err(imagestream::ports::LeaseError::Lost { .. })
+    ));
+}
