@@ -58,6 +58,16 @@ impl Conn {
         async move { kv.get(key, options).await }
     }
 
+    pub(crate) fn watch(
+        &self,
+        key: impl Into<Vec<u8>>,
+        options: WatchOptions,
+    ) -> impl Future<Output = Result<etcd_client::WatchStream, etcd_client::Error>> + Send + 'static
+    {
+        let (mut watch, key) = (self.watch.clone(), key.into());
+        async move { watch.watch(key, Some(options)).await }
+    }
+
     pub(crate) fn txn(
         &self,
         txn: Txn,
@@ -179,6 +189,7 @@ async fn our_version(
     after: Option<u64>,
     current: Option<&KeyValue>,
     write: &str,
+    deadline: Instant,
 ) -> Result<Option<u64>, StoreError> {
     let unknown = |why: &str| {
         StoreError::Unavailable(format!(
@@ -189,13 +200,8 @@ async fn our_version(
         // A create: the head's first version is at its create revision.
         let Some(kv) = current else { return Ok(None) };
         let at = kv.create_revision();
-        return match c
-            .get(
-                head_key.to_owned(),
-                Some(GetOptions::new().with_revision(at)),
-            )
-            .await
-        {
+        let opts = GetOptions::new().with_revision(at);
+        return match retry(deadline, || c.get(head_key.to_owned(), Some(opts.clone()))).await {
             Ok(r) => Ok(r
                 .kvs()
                 .first()
@@ -205,10 +211,8 @@ async fn our_version(
             Err(e) => Err(unavailable(&e)),
         };
     };
-    let mut watch = c.watch.clone();
     let opts = WatchOptions::new().with_start_revision(irev(after.saturating_add(1)));
-    let mut stream = watch
-        .watch(head_key.to_owned(), Some(opts))
+    let mut stream = retry(deadline, || c.watch(head_key.to_owned(), opts.clone()))
         .await
         .map_err(|e| unavailable(&e))?;
     loop {
@@ -570,8 +574,15 @@ impl EtcdStore {
                         // lost, and another writer written since: look at
                         // the version right after the one we read.
                         if ambiguous
-                            && let Some(r) =
-                                our_version(&c, &head_key, after, current.as_ref(), &write).await?
+                            && let Some(r) = our_version(
+                                &c,
+                                &head_key,
+                                after,
+                                current.as_ref(),
+                                &write,
+                                deadline,
+                            )
+                            .await?
                         {
                             break Ok(r);
                         }
@@ -862,9 +873,7 @@ impl StreamStore for EtcdStore {
             let opts = WatchOptions::new()
                 .with_range(end.clone())
                 .with_start_revision(irev(revision.saturating_add(1)));
-            let mut watch = c
-                .watch
-                .watch(marker.clone(), Some(opts))
+            let mut watch = retry(deadline, || c.watch(marker.clone(), opts.clone()))
                 .await
                 .map_err(|e| unavailable(&e))?;
             let mut events = Vec::new();

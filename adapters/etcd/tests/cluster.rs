@@ -83,7 +83,7 @@ fn killing_the_leader_during_a_write_storm_loses_and_duplicates_nothing() {
                     i += 1;
                     match append(&store, &ns, &name, &token) {
                         Ok(()) => acked.lock().unwrap().push((token, Instant::now())),
-                        Err(StoreError::Unavailable(_)) => unknown.push(token),
+                        Err(StoreError::Unavailable(why)) => unknown.push(format!("{token} {why}")),
                         Err(e) => panic!("{e}"),
                     }
                 }
@@ -107,6 +107,10 @@ fn killing_the_leader_during_a_write_storm_loses_and_duplicates_nothing() {
     println!(
         "leader m{leader} killed: {before} writes acknowledged before, {after} after, {} unknown",
         unknown.len()
+    );
+    assert!(
+        unknown.is_empty(),
+        "every write got a definite answer within the retry budget: {unknown:?}"
     );
     assert!(before > 0, "the storm was running");
     assert!(after > 0, "writes resumed after the election");
