@@ -82,11 +82,8 @@
 //! use imagestream::ports::StreamStore;
 //! use imagestream::reference::Namespace;
 //!
-//! let page = tokio::task::spawn_blocking(move || {
-//!     store.list(&Namespace::parse("test")?, Some(50), None).map_err(Into::into)
-//! })
-//! .await?
-//! .map_err(|e: Box<dyn std::error::Error + Send + Sync>| e)?;
+//! let ns = Namespace::parse("test")?;
+//! let page = tokio::task::spawn_blocking(move || store.list(&ns, Some(50), None)).await??;
 //! # let _ = page; Ok(()) }
 //! ```
 //!

@@ -118,6 +118,10 @@ fn is_compacted(e: &etcd_client::Error) -> bool {
     matches!(e, etcd_client::Error::GRpcStatus(s) if s.message().contains("compacted"))
 }
 
+fn is_future(e: &etcd_client::Error) -> bool {
+    matches!(e, etcd_client::Error::GRpcStatus(s) if s.message().contains("future revision"))
+}
+
 /// Whether trying again may help (etcd down, restarting, or electing).
 fn retriable(e: &etcd_client::Error) -> bool {
     use tonic::Code;
@@ -671,6 +675,7 @@ impl StreamStore for EtcdStore {
             i64::try_from(l.saturating_add(1)).unwrap_or(i64::MAX)
         });
         let k2 = keys.clone();
+        let token = continue_token.unwrap_or_default().to_owned();
         let result = self.call(move |c, deadline| async move {
             let opts = GetOptions::new()
                 .with_range(end.clone())
@@ -680,6 +685,7 @@ impl StreamStore for EtcdStore {
             let mut resp = match resp {
                 Ok(r) => r,
                 Err(e) if is_compacted(&e) => return Ok(Err(())),
+                Err(e) if is_future(&e) => return Err(StoreError::InvalidContinue(token)),
                 Err(e) => return Err(unavailable(&e)),
             };
             let revision = resp.header().map_or(0, |h| rev(h.revision()));
