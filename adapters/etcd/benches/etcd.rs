@@ -5,7 +5,12 @@
 //!
 //! `cargo bench -p imagestream-etcd --bench etcd` (starts its own etcd).
 
-#![allow(missing_docs, clippy::cast_precision_loss)] // bench harness; counts far below 2^52
+#![allow(
+    missing_docs,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)] // bench harness: counts and indices far below 2^52, never negative
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -11,6 +11,7 @@ use crate::store::{EtcdStore, retry, unavailable};
 /// The longest ttl asked of etcd (a year; etcd's own maximum is larger).
 const MAX_TTL: Duration = Duration::from_secs(365 * 86_400);
 
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(lease_error)`
 fn lease_error(e: StoreError) -> LeaseError {
     LeaseError::Unavailable(e.to_string())
 }

@@ -47,7 +47,7 @@
 //! whole store, and comparable with [`changes_since`](imagestream::ports::StreamStore::changes_since).
 //! The store sets the server-side fields as the API server does: `create`
 //! assigns a new uid (a random UUID) and `creationTimestamp` (from the
-//! configured [`Clock`](imagestream::ports::Clock)) and drops a client's
+//! configured [`Clock`]) and drops a client's
 //! `deletionTimestamp`; `update` keeps the stored uid and timestamps.
 //!
 //! A write larger than one etcd request (more than

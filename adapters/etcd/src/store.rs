@@ -495,9 +495,10 @@ impl EtcdStore {
         out
     }
 
-    /// Writes `plan` guarded by `guard` (the head's `create_revision == 0`
-    /// or `mod_revision == expected`). `Ok(Ok(revision))` when it
+    /// Writes `plan` guarded by the head's `create_revision == 0` (`after`
+    /// is `None`) or `mod_revision == after`. `Ok(Ok(revision))` when it
     /// committed, `Ok(Err(current head))` when the guard failed.
+    #[allow(clippy::too_many_lines)] // one protocol: stage, commit, resolve a lost answer, clean up
     fn commit(
         &self,
         head_key: &str,
@@ -864,7 +865,7 @@ impl StreamStore for EtcdStore {
         let keys = self.inner.keys.clone();
         let marker = keys.marker();
         let end = layout::prefix_end(&keys.all_heads());
-        let raw = self.call(move |mut c, deadline| async move {
+        let raw = self.call(move |c, deadline| async move {
             let resp = retry(deadline, || c.get(marker.clone(), None))
                 .await
                 .map_err(|e| unavailable(&e))?;

@@ -169,7 +169,7 @@ fn the_lease_moves_to_another_holder_once_its_holder_stops() {
     // The holder stops (as if its process died): another replica gets the
     // lease once the ttl lapses.
     alive.store(false, Ordering::Relaxed);
-    let renewed = renewer.join().unwrap();
+    let renewals = renewer.join().unwrap();
     let stopped = Instant::now();
     let taken = loop {
         if let Some(g) = b.acquire("controller", "replica-b", ttl).unwrap() {
@@ -179,7 +179,7 @@ fn the_lease_moves_to_another_holder_once_its_holder_stops() {
         std::thread::sleep(Duration::from_millis(100));
     };
     let waited = stopped.elapsed();
-    println!("renewed {renewed} times; moved {waited:?} after the holder stopped (ttl {ttl:?})");
+    println!("renewed {renewals} times; moved {waited:?} after the holder stopped (ttl {ttl:?})");
     assert!(
         waited <= ttl + Duration::from_millis(600),
         "moved within the ttl: {waited:?}"

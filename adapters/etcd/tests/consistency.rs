@@ -41,7 +41,7 @@ fn tagged(tags: usize) -> ImageStream {
     ImageStream::try_from(workload::big_stream(tags, 3)).unwrap()
 }
 
-/// Key -> mod_revision of every key under `prefix` (through etcdctl).
+/// Key -> `mod_revision` of every key under `prefix` (through etcdctl).
 fn key_revisions(etcd: &Etcd, prefix: &str) -> BTreeMap<String, u64> {
     let out = Command::new("etcdctl")
         .args([
@@ -169,17 +169,17 @@ fn staged_writes_leave_nothing_behind_and_read_whole() {
     // Writers racing with staged writes: each loser removes what it staged.
     let name = created.value.name().clone();
     std::thread::scope(|s| {
-        for w in 0..3 {
+        for w in 0u8..3 {
             let (store, name) = (&store, &name);
             s.spawn(move || {
-                for i in 0..4 {
+                for i in 0u8..4 {
                     loop {
                         let cur = store.get(&ns(), name).unwrap();
                         let mut next = cur.value.clone();
                         push(
                             &mut next,
                             &format!("tag-{:05}", (w * 7 + i) % 40),
-                            (w * 10 + i) as u64,
+                            u64::from(w * 10 + i),
                         );
                         next.set_annotation(&format!("w{w}-{i}"), "x".into());
                         match store.update(next, cur.resource_version) {
