@@ -1,41 +1,40 @@
-//! Leases, as a port: which replica of a controller does the work.
+//! Leadership among replicas, as a port.
+//!
+//! A controller that runs in several replicas must do its work in one of
+//! them at a time. Each replica asks the [`Lease`] to hold it; the one that
+//! holds it works and renews it well within the time to live; the others
+//! keep asking, and one of them takes over once the holder's lease lapses
+//! (it crashed, hung or lost its connection) or is released.
+//!
+//! The lease is fenced by a **term**: every change of holder increments it,
+//! so work stamped with an old term can be recognised as stale.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::clock::Clock;
+use super::Clock;
 
-/// A lease held: what [`Lease::acquire`] hands out and the other calls
-/// take back.
-///
-/// `token` is a fencing token: it strictly increases each time the lease
-/// changes hands, so a write stamped with it can be refused once a newer
-/// holder exists.
+/// A lease held: who, since which change of holder, and until when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct LeaseGrant {
-    /// The lease's name (one per controller, say `imagestream-controller`).
-    pub name: String,
-    /// Who holds it (a replica's identity).
+pub struct Held {
+    /// The holder's identity (a replica's name).
     pub holder: String,
-    /// How long it lasts without a renewal.
-    pub ttl: Duration,
-    /// The fencing token of this tenure.
-    pub token: u64,
+    /// Incremented on every change of holder; never reused.
+    pub term: u64,
+    /// When the lease lapses unless renewed.
+    pub expires_at: DateTime<Utc>,
 }
 
-impl LeaseGrant {
-    /// A grant (for [`Lease`] implementations).
+impl Held {
+    /// A lease held by `holder` in `term` until `expires_at`.
     #[must_use]
-    pub fn new(name: String, holder: String, ttl: Duration, token: u64) -> Self {
+    pub fn new(holder: impl Into<String>, term: u64, expires_at: DateTime<Utc>) -> Self {
         Self {
-            name,
-            holder,
-            ttl,
-            token,
+            holder: holder.into(),
+            term,
+            expires_at,
         }
     }
 }
@@ -44,349 +43,255 @@ impl LeaseGrant {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LeaseError {
-    /// The lease lapsed or passed to another holder: stop working.
-    #[error("lease {name:?} is no longer held by {holder:?}")]
+    /// The lease is no longer `holder`'s: it lapsed and another replica
+    /// took it, or it was released. Stop working and acquire again.
+    #[error("lease lost: {holder:?} no longer holds term {term}")]
     Lost {
-        /// The lease's name.
-        name: String,
-        /// The holder that lost it.
+        /// The replica that thought it held the lease.
         holder: String,
+        /// The term it held.
+        term: u64,
     },
-    /// A time to live the backend cannot keep.
-    #[error("lease {name:?}: invalid ttl {ttl:?}: must be between 1 s and {max:?}")]
+    /// A time to live that is zero, negative or too large to add to now.
+    #[error("invalid lease time to live {ttl:?}: it must be positive and representable")]
     InvalidTtl {
-        /// The lease's name.
-        name: String,
-        /// The ttl asked for.
-        ttl: Duration,
-        /// The longest ttl allowed.
-        max: Duration,
+        /// The time to live asked for.
+        ttl: TimeDelta,
     },
-    /// An empty lease name or holder.
-    #[error("lease name and holder must not be empty (name {name:?}, holder {holder:?})")]
-    Empty {
-        /// The name given.
-        name: String,
-        /// The holder given.
-        holder: String,
-    },
-    /// The backend failed.
+    /// The backend failed; whether the lease is held is unknown.
     #[error("lease backend unavailable: {0}")]
     Unavailable(String),
 }
 
-/// The longest ttl [`MemoryLease`] accepts (one day); etcd's own limit is
-/// larger.
-pub const MAX_LEASE_TTL: Duration = Duration::from_secs(86_400);
-
-/// A named, expiring lease: at most one holder at a time, for controllers
-/// that run in several replicas.
+/// One lease shared by the replicas of a controller.
 ///
-/// The protocol: every replica calls [`acquire`](Lease::acquire) with its
-/// identity; the one that gets a grant works and calls
-/// [`renew`](Lease::renew) well within the ttl (a third of it is usual);
-/// the others retry `acquire` now and then and take over once the holder's
-/// ttl lapses without a renewal. A holder that gets
-/// [`LeaseError::Lost`] (or `false` from [`is_leader`](Lease::is_leader))
-/// stops working at once. [`release`](Lease::release) hands the lease over
-/// without waiting for the ttl.
+/// Implementations must be linearizable: at any instant at most one holder's
+/// lease is unexpired, and a renewal of a lapsed or taken lease fails with
+/// [`LeaseError::Lost`]. [`MemoryLease`] is the in-process default; the etcd
+/// adapter provides one backed by etcd leases.
+pub trait Lease: Send + Sync {
+    /// Tries to take the lease for `holder` for `ttl`. Returns the lease if
+    /// `holder` holds it now (newly taken, or already held: then it is
+    /// renewed), `None` if another holder's lease is unexpired.
+    ///
+    /// # Errors
+    ///
+    /// [`LeaseError::InvalidTtl`], or a backend failure.
+    fn try_acquire(&self, holder: &str, ttl: TimeDelta) -> Result<Option<Held>, LeaseError>;
+
+    /// Extends `held` by `ttl` from now.
+    ///
+    /// # Errors
+    ///
+    /// [`LeaseError::Lost`] when the lease lapsed and was taken, or was
+    /// released; [`LeaseError::InvalidTtl`]; a backend failure.
+    fn renew(&self, held: &Held, ttl: TimeDelta) -> Result<Held, LeaseError>;
+
+    /// Gives the lease up, so another replica can take it at once. Releasing
+    /// a lease no longer held is not an error.
+    ///
+    /// # Errors
+    ///
+    /// A backend failure.
+    fn release(&self, held: &Held) -> Result<(), LeaseError>;
+
+    /// The current, unexpired holder, if any.
+    ///
+    /// # Errors
+    ///
+    /// A backend failure.
+    fn holder(&self) -> Result<Option<Held>, LeaseError>;
+
+    /// Whether `holder` holds the lease now.
+    ///
+    /// # Errors
+    ///
+    /// A backend failure.
+    fn is_leader(&self, holder: &str) -> Result<bool, LeaseError> {
+        Ok(self.holder()?.is_some_and(|h| h.holder == holder))
+    }
+}
+
+/// A lease in this process, timed by a [`Clock`]: for replicas that are
+/// threads, and for tests (with a [`ManualClock`](super::ManualClock)).
 ///
 /// ```
 /// use std::sync::Arc;
-/// use std::time::Duration;
-///
 /// use imagestream::chrono::{TimeDelta, TimeZone, Utc};
-/// use imagestream::ports::{Lease, LeaseError, ManualClock, MemoryLease};
+/// use imagestream::ports::{Lease, ManualClock, MemoryLease};
 ///
-/// let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()));
+/// let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap()));
 /// let lease = MemoryLease::new(clock.clone());
-/// let ttl = Duration::from_secs(15);
-/// let a = lease.acquire("controller", "replica-a", ttl)?.expect("free");
-/// assert!(lease.acquire("controller", "replica-b", ttl)?.is_none(), "a holds it");
-/// clock.advance(TimeDelta::seconds(10));
-/// lease.renew(&a)?;
-/// clock.advance(TimeDelta::seconds(16));
-/// // a did not renew in time: b takes over, a learns it lost the lease.
-/// let b = lease.acquire("controller", "replica-b", ttl)?.expect("lapsed");
-/// assert!(b.token > a.token);
-/// assert!(matches!(lease.renew(&a), Err(LeaseError::Lost { .. })));
-/// assert!(!lease.is_leader(&a)? && lease.is_leader(&b)?);
+/// let ttl = TimeDelta::seconds(15);
+/// let a = lease.try_acquire("a", ttl)?.expect("free");
+/// assert!(lease.try_acquire("b", ttl)?.is_none()); // a holds it
+/// clock.advance(TimeDelta::seconds(16)); // a stops renewing
+/// let b = lease.try_acquire("b", ttl)?.expect("lapsed");
+/// assert_eq!(b.term, a.term + 1);
+/// assert!(lease.renew(&a, ttl).is_err()); // a learns it lost the lease
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub trait Lease: Send + Sync {
-    /// Takes the lease `name` for `holder` for `ttl` if it is free (never
-    /// held, released, or lapsed); `None` while another holder has it. A
-    /// holder acquiring a lease it still holds gets its current grant back
-    /// (renewed).
-    ///
-    /// # Errors
-    ///
-    /// [`LeaseError::InvalidTtl`], [`LeaseError::Empty`], or a backend
-    /// failure.
-    fn acquire(
-        &self,
-        name: &str,
-        holder: &str,
-        ttl: Duration,
-    ) -> Result<Option<LeaseGrant>, LeaseError>;
-
-    /// Extends the grant by its ttl from now.
-    ///
-    /// # Errors
-    ///
-    /// [`LeaseError::Lost`] when it lapsed or passed to another holder, or a
-    /// backend failure.
-    fn renew(&self, grant: &LeaseGrant) -> Result<(), LeaseError>;
-
-    /// Gives the lease up now (nothing happens if it was lost already).
-    ///
-    /// # Errors
-    ///
-    /// A backend failure.
-    fn release(&self, grant: &LeaseGrant) -> Result<(), LeaseError>;
-
-    /// Whether `grant` is the lease's current tenure (held, not lapsed).
-    ///
-    /// # Errors
-    ///
-    /// A backend failure.
-    fn is_leader(&self, grant: &LeaseGrant) -> Result<bool, LeaseError>;
-
-    /// Who holds `name` now, if anyone.
-    ///
-    /// # Errors
-    ///
-    /// A backend failure.
-    fn holder(&self, name: &str) -> Result<Option<String>, LeaseError>;
-}
-
-/// Leases in memory, expiring on a [`Clock`]'s time (a
-/// [`ManualClock`](super::ManualClock) makes expiry a test's decision).
-/// For replicas that are threads of one process; across processes use a
-/// shared backend (the etcd adapter's lease).
-pub struct MemoryLease {
-    clock: Arc<dyn Clock>,
-    inner: Mutex<MemoryLeases>,
+#[derive(Debug)]
+pub struct MemoryLease<C: ?Sized = dyn Clock> {
+    clock: Arc<C>,
+    state: Mutex<State>,
 }
 
 #[derive(Debug, Default)]
-struct MemoryLeases {
-    last_token: u64,
-    held: BTreeMap<String, Tenure>,
+struct State {
+    current: Option<Held>,
+    last_term: u64,
 }
 
-#[derive(Debug)]
-struct Tenure {
-    holder: String,
-    token: u64,
-    expires: DateTime<Utc>,
-}
-
-impl std::fmt::Debug for MemoryLease {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemoryLease")
-            .field("leases", &*self.lock())
-            .finish_non_exhaustive()
-    }
-}
-
-impl MemoryLease {
-    /// Leases expiring on `clock`'s time.
+impl<C: Clock + ?Sized> MemoryLease<C> {
+    /// A free lease timed by `clock`.
     #[must_use]
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
+    pub fn new(clock: Arc<C>) -> Self {
         Self {
             clock,
-            inner: Mutex::default(),
+            state: Mutex::new(State::default()),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, MemoryLeases> {
-        // Every write replaces whole entries: a panic elsewhere cannot leave
-        // one half-written.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Checks a name, holder and ttl; returns the ttl as a chrono delta.
-fn checked(name: &str, holder: &str, ttl: Duration) -> Result<TimeDelta, LeaseError> {
-    if name.is_empty() || holder.is_empty() {
-        return Err(LeaseError::Empty {
-            name: name.to_owned(),
-            holder: holder.to_owned(),
-        });
-    }
-    if ttl < Duration::from_secs(1) || ttl > MAX_LEASE_TTL {
-        return Err(LeaseError::InvalidTtl {
-            name: name.to_owned(),
-            ttl,
-            max: MAX_LEASE_TTL,
-        });
-    }
-    TimeDelta::from_std(ttl).map_err(|_| LeaseError::InvalidTtl {
-        name: name.to_owned(),
-        ttl,
-        max: MAX_LEASE_TTL,
-    })
-}
-
-impl Lease for MemoryLease {
-    fn acquire(
-        &self,
-        name: &str,
-        holder: &str,
-        ttl: Duration,
-    ) -> Result<Option<LeaseGrant>, LeaseError> {
-        let delta = checked(name, holder, ttl)?;
+    fn expiry(&self, ttl: TimeDelta) -> Result<(DateTime<Utc>, DateTime<Utc>), LeaseError> {
         let now = self.clock.now();
-        let mut g = self.lock();
-        let token = match g.held.get(name) {
-            Some(t) if t.expires > now && t.holder != holder => return Ok(None),
-            Some(t) if t.expires > now => t.token,
-            _ => {
-                g.last_token += 1;
-                g.last_token
-            }
+        if ttl <= TimeDelta::zero() {
+            return Err(LeaseError::InvalidTtl { ttl });
+        }
+        now.checked_add_signed(ttl)
+            .map(|at| (now, at))
+            .ok_or(LeaseError::InvalidTtl { ttl })
+    }
+}
+
+impl<C: Clock + ?Sized> Lease for MemoryLease<C> {
+    fn try_acquire(&self, holder: &str, ttl: TimeDelta) -> Result<Option<Held>, LeaseError> {
+        let (now, expires_at) = self.expiry(ttl)?;
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let term = match &state.current {
+            Some(h) if h.expires_at > now && h.holder != holder => return Ok(None),
+            Some(h) if h.expires_at > now => h.term,
+            _ => state.last_term.saturating_add(1),
         };
-        g.held.insert(
-            name.to_owned(),
-            Tenure {
-                holder: holder.to_owned(),
-                token,
-                expires: now + delta,
-            },
-        );
-        Ok(Some(LeaseGrant::new(
-            name.to_owned(),
-            holder.to_owned(),
-            ttl,
-            token,
-        )))
+        state.last_term = term;
+        let held = Held::new(holder, term, expires_at);
+        state.current = Some(held.clone());
+        Ok(Some(held))
     }
 
-    fn renew(&self, grant: &LeaseGrant) -> Result<(), LeaseError> {
-        let delta = checked(&grant.name, &grant.holder, grant.ttl)?;
-        let now = self.clock.now();
-        let mut g = self.lock();
-        match g.held.get_mut(&grant.name) {
-            Some(t) if t.token == grant.token && t.expires > now => {
-                t.expires = now + delta;
-                Ok(())
+    fn renew(&self, held: &Held, ttl: TimeDelta) -> Result<Held, LeaseError> {
+        let (now, expires_at) = self.expiry(ttl)?;
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match &mut state.current {
+            Some(h) if h.term == held.term && h.holder == held.holder && h.expires_at > now => {
+                h.expires_at = expires_at;
+                Ok(h.clone())
             }
             _ => Err(LeaseError::Lost {
-                name: grant.name.clone(),
-                holder: grant.holder.clone(),
+                holder: held.holder.clone(),
+                term: held.term,
             }),
         }
     }
 
-    fn release(&self, grant: &LeaseGrant) -> Result<(), LeaseError> {
-        let mut g = self.lock();
-        if g.held
-            .get(&grant.name)
-            .is_some_and(|t| t.token == grant.token)
+    fn release(&self, held: &Held) -> Result<(), LeaseError> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state
+            .current
+            .as_ref()
+            .is_some_and(|h| h.term == held.term && h.holder == held.holder)
         {
-            g.held.remove(&grant.name);
+            state.current = None;
         }
         Ok(())
     }
 
-    fn is_leader(&self, grant: &LeaseGrant) -> Result<bool, LeaseError> {
+    fn holder(&self) -> Result<Option<Held>, LeaseError> {
         let now = self.clock.now();
-        Ok(self
-            .lock()
-            .held
-            .get(&grant.name)
-            .is_some_and(|t| t.token == grant.token && t.expires > now))
-    }
-
-    fn holder(&self, name: &str) -> Result<Option<String>, LeaseError> {
-        let now = self.clock.now();
-        Ok(self
-            .lock()
-            .held
-            .get(name)
-            .filter(|t| t.expires > now)
-            .map(|t| t.holder.clone()))
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(state.current.clone().filter(|h| h.expires_at > now))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::ports::ManualClock;
     use chrono::TimeZone;
 
-    fn setup() -> (Arc<ManualClock>, MemoryLease) {
+    use super::*;
+    use crate::ports::ManualClock;
+
+    fn setup() -> (Arc<ManualClock>, MemoryLease<ManualClock>) {
         let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
         ));
-        let lease = MemoryLease::new(clock.clone());
-        (clock, lease)
+        (clock.clone(), MemoryLease::new(clock))
     }
 
     #[test]
-    fn expiry_is_exactly_the_ttl_after_the_last_renewal() {
+    fn one_holder_at_a_time_and_takeover_after_lapse() {
         let (clock, lease) = setup();
-        let ttl = Duration::from_secs(10);
-        let a = lease.acquire("l", "a", ttl).unwrap().unwrap();
+        let ttl = TimeDelta::seconds(10);
+        let a = lease.try_acquire("a", ttl).unwrap().unwrap();
+        assert_eq!(a.term, 1);
+        assert!(lease.is_leader("a").unwrap());
+        assert!(lease.try_acquire("b", ttl).unwrap().is_none());
         clock.advance(TimeDelta::seconds(9));
-        assert!(lease.is_leader(&a).unwrap());
-        lease.renew(&a).unwrap();
+        let a = lease.renew(&a, ttl).unwrap();
         clock.advance(TimeDelta::seconds(9));
-        assert!(lease.is_leader(&a).unwrap(), "renewed 9 s ago");
-        assert_eq!(lease.holder("l").unwrap().as_deref(), Some("a"));
-        clock.advance(TimeDelta::seconds(1));
-        assert!(!lease.is_leader(&a).unwrap(), "lapsed at exactly the ttl");
-        assert_eq!(lease.holder("l").unwrap(), None);
+        assert!(lease.try_acquire("b", ttl).unwrap().is_none(), "renewed");
+        clock.advance(TimeDelta::seconds(2));
+        assert_eq!(lease.holder().unwrap(), None, "lapsed");
+        let b = lease.try_acquire("b", ttl).unwrap().unwrap();
+        assert_eq!(b.term, 2);
         assert_eq!(
-            lease.renew(&a).unwrap_err().to_string(),
-            r#"lease "l" is no longer held by "a""#
+            lease.renew(&a, ttl),
+            Err(LeaseError::Lost {
+                holder: "a".into(),
+                term: 1
+            })
         );
+        assert!(!lease.is_leader("a").unwrap());
     }
 
     #[test]
-    fn reacquiring_keeps_the_token_and_a_lapsed_holder_gets_a_new_one() {
-        let (clock, lease) = setup();
-        let ttl = Duration::from_secs(10);
-        let a = lease.acquire("l", "a", ttl).unwrap().unwrap();
-        let again = lease.acquire("l", "a", ttl).unwrap().unwrap();
-        assert_eq!(again.token, a.token);
-        clock.advance(TimeDelta::seconds(11));
-        let later = lease.acquire("l", "a", ttl).unwrap().unwrap();
-        assert!(later.token > a.token, "a new tenure");
-        assert!(!lease.is_leader(&a).unwrap(), "the old grant is fenced off");
-    }
-
-    #[test]
-    fn bad_arguments_are_typed_errors() {
+    fn reacquiring_keeps_the_term_and_release_frees_at_once() {
         let (_, lease) = setup();
-        assert_eq!(
-            lease
-                .acquire("l", "a", Duration::from_millis(10))
-                .unwrap_err()
-                .to_string(),
-            r#"lease "l": invalid ttl 10ms: must be between 1 s and 86400s"#
-        );
+        let ttl = TimeDelta::seconds(10);
+        let a = lease.try_acquire("a", ttl).unwrap().unwrap();
+        assert_eq!(lease.try_acquire("a", ttl).unwrap().unwrap().term, a.term);
+        lease.release(&a).unwrap();
+        let b = lease.try_acquire("b", ttl).unwrap().unwrap();
+        assert_eq!(b.term, a.term + 1);
+        lease.release(&a).unwrap(); // stale release: no effect
+        assert!(lease.is_leader("b").unwrap());
+        // A lapsed holder coming back gets a new term.
+        lease.release(&b).unwrap();
+        let a2 = lease.try_acquire("a", ttl).unwrap().unwrap();
+        assert_eq!(a2.term, b.term + 1);
+    }
+
+    #[test]
+    fn lease_types_are_send_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<MemoryLease>();
+        send_sync::<Held>();
+        send_sync::<LeaseError>();
+        let _: &dyn Lease = &setup().1;
+    }
+
+    #[test]
+    fn bad_ttls_are_typed_errors() {
+        let (clock, lease) = setup();
+        for ttl in [TimeDelta::zero(), TimeDelta::seconds(-1), TimeDelta::MAX] {
+            assert_eq!(
+                lease.try_acquire("a", ttl),
+                Err(LeaseError::InvalidTtl { ttl })
+            );
+        }
+        clock.set(DateTime::<Utc>::MAX_UTC);
         assert!(matches!(
-            lease.acquire("", "a", Duration::from_secs(5)),
-            Err(LeaseError::Empty { .. })
-        ));
-        assert!(matches!(
-            lease.acquire("l", "a", Duration::MAX),
+            lease.try_acquire("a", TimeDelta::seconds(1)),
             Err(LeaseError::InvalidTtl { .. })
         ));
-    }
-
-    #[test]
-    fn releasing_a_lost_grant_leaves_the_new_holder_alone() {
-        let (clock, lease) = setup();
-        let ttl = Duration::from_secs(5);
-        let a = lease.acquire("l", "a", ttl).unwrap().unwrap();
-        clock.advance(TimeDelta::seconds(6));
-        let b = lease.acquire("l", "b", ttl).unwrap().unwrap();
-        lease.release(&a).unwrap();
-        assert!(lease.is_leader(&b).unwrap());
-        lease.release(&b).unwrap();
-        assert_eq!(lease.holder("l").unwrap(), None);
     }
 }

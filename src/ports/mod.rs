@@ -24,7 +24,7 @@ mod store;
 
 pub use authz::{AllowAll, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use lease::{Lease, LeaseError, LeaseGrant, MAX_LEASE_TTL, MemoryLease};
+pub use lease::{Held, Lease, LeaseError, MemoryLease};
 pub use memory::{DEFAULT_LOG_CAPACITY, MemoryStore};
 pub use registry::{ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry};
 pub use store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};

@@ -8,6 +8,7 @@
 //!
 //! use imagestream::ports::{MemoryLease, SystemClock};
 //!
+//! // Each check gets a fresh, free lease from the closure.
 //! imagestream::testing::lease::run(|| MemoryLease::new(Arc::new(SystemClock)));
 //! ```
 //!
@@ -17,103 +18,89 @@
 
 #![allow(clippy::missing_panics_doc)] // test code: panics are the point
 
-use std::time::Duration;
+use chrono::TimeDelta;
 
 use crate::ports::{Lease, LeaseError};
 
-/// Runs every check, each against a fresh lease backend from `make`.
+/// Runs every check, each against a fresh, free lease from `make`.
 pub fn run<L: Lease>(mut make: impl FnMut() -> L) {
     one_holder_at_a_time(&make());
     release_hands_over(&make());
-    independent_names(&make());
-    bad_arguments(&make());
+    bad_ttls(&make());
 }
 
-const TTL: Duration = Duration::from_secs(30);
+fn ttl() -> TimeDelta {
+    TimeDelta::seconds(30)
+}
 
-/// At most one holder; the holder may acquire again and renew.
+/// At most one holder; the holder may acquire again (same term) and renew.
 pub fn one_holder_at_a_time<L: Lease>(lease: &L) {
-    assert_eq!(
-        lease.holder("ctl").unwrap(),
-        None,
-        "nobody holds a new lease"
-    );
+    assert_eq!(lease.holder().unwrap(), None, "nobody holds a new lease");
     let a = lease
-        .acquire("ctl", "replica-a", TTL)
+        .try_acquire("replica-a", ttl())
         .unwrap()
         .expect("a free lease is granted");
-    assert_eq!((a.name.as_str(), a.holder.as_str()), ("ctl", "replica-a"));
-    assert!(lease.is_leader(&a).unwrap());
-    assert_eq!(lease.holder("ctl").unwrap().as_deref(), Some("replica-a"));
+    assert_eq!(a.holder, "replica-a");
+    assert!(lease.is_leader("replica-a").unwrap());
+    assert!(!lease.is_leader("replica-b").unwrap());
     assert_eq!(
-        lease.acquire("ctl", "replica-b", TTL).unwrap(),
+        lease.holder().unwrap().map(|h| (h.holder, h.term)),
+        Some(("replica-a".to_owned(), a.term))
+    );
+    assert_eq!(
+        lease.try_acquire("replica-b", ttl()).unwrap(),
         None,
         "a held lease is not granted to another holder"
     );
-    lease.renew(&a).unwrap();
+    let renewed = lease.renew(&a, ttl()).unwrap();
+    assert_eq!(renewed.term, a.term, "a renewal is the same term");
+    assert!(
+        renewed.expires_at >= a.expires_at,
+        "and lasts at least as long"
+    );
     let again = lease
-        .acquire("ctl", "replica-a", TTL)
+        .try_acquire("replica-a", ttl())
         .unwrap()
-        .expect("the holder gets its grant back");
-    assert_eq!(again.token, a.token, "the same tenure");
-    assert!(lease.is_leader(&a).unwrap());
-    lease.release(&a).unwrap();
+        .expect("the holder gets its lease back");
+    assert_eq!(again.term, a.term, "the same term");
+    lease.release(&again).unwrap();
+    assert_eq!(lease.holder().unwrap(), None, "released");
 }
 
-/// Release hands the lease over at once; the released grant is dead.
+/// Release hands the lease over at once; the released holder is fenced off.
 pub fn release_hands_over<L: Lease>(lease: &L) {
-    let a = lease.acquire("ctl", "replica-a", TTL).unwrap().unwrap();
+    let a = lease.try_acquire("replica-a", ttl()).unwrap().unwrap();
     lease.release(&a).unwrap();
-    assert!(!lease.is_leader(&a).unwrap(), "released");
-    assert_eq!(lease.holder("ctl").unwrap(), None);
+    assert!(!lease.is_leader("replica-a").unwrap(), "released");
     let b = lease
-        .acquire("ctl", "replica-b", TTL)
+        .try_acquire("replica-b", ttl())
         .unwrap()
         .expect("a released lease is free");
-    assert!(b.token > a.token, "fencing tokens increase across tenures");
-    assert!(lease.is_leader(&b).unwrap());
-    assert!(!lease.is_leader(&a).unwrap());
+    assert!(b.term > a.term, "terms increase across holders");
+    assert!(lease.is_leader("replica-b").unwrap());
     assert_eq!(
-        lease.renew(&a),
+        lease.renew(&a, ttl()),
         Err(LeaseError::Lost {
-            name: "ctl".into(),
-            holder: "replica-a".into()
+            holder: "replica-a".into(),
+            term: a.term
         }),
-        "a released grant cannot be renewed"
+        "a released lease cannot be renewed"
     );
     lease.release(&a).unwrap();
     assert!(
-        lease.is_leader(&b).unwrap(),
-        "releasing a dead grant leaves the new holder alone"
+        lease.is_leader("replica-b").unwrap(),
+        "releasing a stale lease leaves the new holder alone"
     );
     lease.release(&b).unwrap();
 }
 
-/// Leases of different names do not interfere.
-pub fn independent_names<L: Lease>(lease: &L) {
-    let a = lease.acquire("one", "replica-a", TTL).unwrap().unwrap();
-    let b = lease.acquire("two", "replica-b", TTL).unwrap().unwrap();
-    assert!(lease.is_leader(&a).unwrap() && lease.is_leader(&b).unwrap());
-    assert_eq!(lease.holder("one").unwrap().as_deref(), Some("replica-a"));
-    assert_eq!(lease.holder("two").unwrap().as_deref(), Some("replica-b"));
-    lease.release(&a).unwrap();
-    assert!(lease.is_leader(&b).unwrap());
-    lease.release(&b).unwrap();
-}
-
-/// Empty names and unusable ttls are typed errors.
-pub fn bad_arguments<L: Lease>(lease: &L) {
-    assert!(matches!(
-        lease.acquire("", "replica-a", TTL),
-        Err(LeaseError::Empty { .. })
-    ));
-    assert!(matches!(
-        lease.acquire("ctl", "", TTL),
-        Err(LeaseError::Empty { .. })
-    ));
-    assert!(matches!(
-        lease.acquire("ctl", "replica-a", Duration::ZERO),
-        Err(LeaseError::InvalidTtl { .. })
-    ));
-    assert_eq!(lease.holder("ctl").unwrap(), None, "nothing was taken");
+/// Zero and negative times to live are typed errors and take nothing.
+pub fn bad_ttls<L: Lease>(lease: &L) {
+    for ttl in [TimeDelta::zero(), TimeDelta::seconds(-1)] {
+        assert_eq!(
+            lease.try_acquire("replica-a", ttl),
+            Err(LeaseError::InvalidTtl { ttl })
+        );
+    }
+    assert_eq!(lease.holder().unwrap(), None, "nothing was taken");
 }

@@ -15,7 +15,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-#[path = "../../../benches/support/mod.rs"]
+#[path = "../../../tests/it/util/workloads.rs"]
 mod workload;
 
 use std::hint::black_box;

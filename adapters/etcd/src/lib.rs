@@ -1,7 +1,7 @@
 //! etcd behind `imagestream`'s ports: [`EtcdStore`] is a
-//! [`StreamStore`](imagestream::ports::StreamStore),
-//! [`ImageStore`](imagestream::ports::ImageStore) and
-//! [`Lease`](imagestream::ports::Lease) on etcd v3 (tested against etcd
+//! [`StreamStore`](imagestream::ports::StreamStore) and
+//! [`ImageStore`](imagestream::ports::ImageStore), and [`EtcdLease`] (from
+//! [`EtcdStore::lease`]) a [`Lease`](imagestream::ports::Lease), on etcd v3 (tested against etcd
 //! 3.4, one node and a three-member cluster): durable, shared by any number
 //! of processes and machines.
 //!
@@ -92,7 +92,7 @@
 //! [`Lease`](imagestream::ports::Lease) is etcd's election recipe: a lease
 //! key created only if absent (`create_revision == 0`), attached to an etcd
 //! lease of the requested ttl (whole seconds, rounded up); the key's
-//! `create_revision` is the fencing token. A holder that stops renewing
+//! `create_revision` is the term. A holder that stops renewing
 //! loses the key when etcd expires its lease, and the next `acquire` of
 //! another replica wins.
 
@@ -106,6 +106,7 @@ use std::time::Duration;
 
 use imagestream::ports::{Clock, SystemClock};
 
+pub use lease::EtcdLease;
 pub use store::EtcdStore;
 
 /// How an [`EtcdStore`] talks to etcd.

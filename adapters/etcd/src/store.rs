@@ -86,6 +86,16 @@ impl Conn {
         async move { lease.grant(ttl, options).await }
     }
 
+    pub(crate) fn time_to_live(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<etcd_client::LeaseTimeToLiveResponse, etcd_client::Error>>
+    + Send
+    + 'static {
+        let mut lease = self.lease.clone();
+        async move { lease.time_to_live(id, None).await }
+    }
+
     pub(crate) fn keep_alive(
         &self,
         id: i64,

@@ -16,7 +16,62 @@ fn etcd_store_passes_the_store_conformance_suite() {
 #[test]
 fn etcd_lease_passes_the_lease_conformance_suite() {
     let etcd = Etcd::start();
-    imagestream::testing::lease::run(|| etcd.store("lease"));
+    imagestream::testing::lease::run(|| etcd.store("lease").lease("controller"));
+}
+
+#[test]
+fn leases_of_different_names_are_independent() {
+    use imagestream::chrono::TimeDelta;
+    use imagestream::ports::Lease;
+    let etcd = Etcd::start();
+    let store = etcd.store("names");
+    let ttl = TimeDelta::seconds(30);
+    let (one, two) = (store.lease("one"), store.lease("two"));
+    let a = one.try_acquire("replica-a", ttl).unwrap().unwrap();
+    let b = two.try_acquire("replica-b", ttl).unwrap().unwrap();
+    assert!(one.is_leader("replica-a").unwrap() && two.is_leader("replica-b").unwrap());
+    one.release(&a).unwrap();
+    assert!(two.is_leader("replica-b").unwrap());
+    assert_eq!(one.holder().unwrap(), None);
+    two.release(&b).unwrap();
+}
+
+#[test]
+fn an_etcd_lease_lapses_after_its_ttl_without_renewal() {
+    use imagestream::chrono::TimeDelta;
+    use imagestream::ports::{Lease, LeaseError};
+    let etcd = Etcd::start();
+    let store = etcd.store("lapse");
+    let lease = store.lease("ctl");
+    let a = lease
+        .try_acquire("replica-a", TimeDelta::milliseconds(1500))
+        .unwrap()
+        .unwrap();
+    let left = a.expires_at - imagestream::chrono::Utc::now();
+    assert!(
+        left > TimeDelta::seconds(1) && left <= TimeDelta::seconds(3),
+        "{left}"
+    );
+    assert_eq!(
+        lease
+            .try_acquire("replica-b", TimeDelta::seconds(2))
+            .unwrap(),
+        None
+    );
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert_eq!(lease.holder().unwrap(), None, "lapsed");
+    let b = lease
+        .try_acquire("replica-b", TimeDelta::seconds(2))
+        .unwrap()
+        .expect("free after the ttl");
+    assert!(b.term > a.term);
+    assert_eq!(
+        lease.renew(&a, TimeDelta::seconds(2)),
+        Err(LeaseError::Lost {
+            holder: "replica-a".into(),
+            term: a.term
+        })
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod support;
 
-#[path = "../../../benches/support/mod.rs"]
+#[path = "../../../tests/it/util/workloads.rs"]
 mod workload;
 
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 
 mod support;
 
-#[path = "../../../benches/support/mod.rs"]
+#[path = "../../../tests/it/util/workloads.rs"]
 mod workload;
 
 use std::process::Command;
