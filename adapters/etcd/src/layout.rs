@@ -108,7 +108,7 @@ pub(crate) fn prefix_end(prefix: &str) -> Vec<u8> {
 }
 
 /// A stream's head: everything but its tags, and where its tags are.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Head {
     /// The stream without spec tags, status tags and resource version.
     pub(crate) stream: api::ImageStream,
@@ -135,18 +135,23 @@ struct TagValue {
     status: Option<api::NamedTagEventList>,
 }
 
-/// A stream cut into its head stream and one JSON value per tag.
+/// A stream cut into its head stream and one JSON value per tag (`None`
+/// for a tag the caller said is unchanged: not encoded at all).
 pub(crate) struct Split {
     pub(crate) head: api::ImageStream,
-    pub(crate) tags: BTreeMap<String, Vec<u8>>,
+    pub(crate) tags: BTreeMap<String, Option<Vec<u8>>>,
 }
 
 fn encode_error(what: &str, e: &serde_json::Error) -> StoreError {
     StoreError::Unavailable(format!("cannot encode {what}: {e}"))
 }
 
-/// Cuts `stream` into a head and tag values.
-pub(crate) fn split(stream: &ImageStream) -> Result<Split, StoreError> {
+/// Cuts `stream` into a head and tag values, encoding only the tags for
+/// which `unchanged` is false.
+pub(crate) fn split(
+    stream: &ImageStream,
+    unchanged: impl Fn(&str) -> bool,
+) -> Result<Split, StoreError> {
     let mut wire = api::ImageStream::from(stream);
     let mut values: BTreeMap<String, TagValue> = BTreeMap::new();
     for spec in std::mem::take(&mut wire.spec.tags) {
@@ -160,7 +165,11 @@ pub(crate) fn split(stream: &ImageStream) -> Result<Split, StoreError> {
     wire.metadata.resource_version.clear();
     let mut tags = BTreeMap::new();
     for (tag, value) in values {
-        let json = serde_json::to_vec(&value).map_err(|e| encode_error("a tag", &e))?;
+        let json = if unchanged(&tag) {
+            None
+        } else {
+            Some(serde_json::to_vec(&value).map_err(|e| encode_error("a tag", &e))?)
+        };
         tags.insert(tag, json);
     }
     Ok(Split { head: wire, tags })
@@ -292,7 +301,7 @@ mod tests {
         let keys = Keys::new("/p");
         let mut stream = imagestream::testing::store::rich_stream("ns", "app");
         stream.set_uid("u-1".into());
-        let split = split(&stream).unwrap();
+        let split = split(&stream, |_| false).unwrap();
         assert!(split.head.spec.tags.is_empty() && split.head.status.tags.is_empty());
         assert_eq!(
             split.tags.keys().collect::<Vec<_>>(),
@@ -302,6 +311,7 @@ mod tests {
         let mut blobs = BTreeMap::new();
         let mut manifest = BTreeMap::new();
         for (tag, json) in &split.tags {
+            let json = json.as_ref().unwrap();
             let id = write_id();
             blobs.insert(keys.blob("ns", "app", "u-1", tag, &id), json.clone());
             manifest.insert(tag.clone(), (id, checksum(json)));

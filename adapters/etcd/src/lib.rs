@@ -117,6 +117,7 @@ pub struct EtcdConfig {
     pub(crate) retry_for: Duration,
     pub(crate) max_txn_ops: usize,
     pub(crate) max_txn_bytes: usize,
+    pub(crate) cached_streams: usize,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -128,6 +129,7 @@ impl std::fmt::Debug for EtcdConfig {
             .field("retry_for", &self.retry_for)
             .field("max_txn_ops", &self.max_txn_ops)
             .field("max_txn_bytes", &self.max_txn_bytes)
+            .field("cached_streams", &self.cached_streams)
             .finish_non_exhaustive()
     }
 }
@@ -141,7 +143,8 @@ impl Default for EtcdConfig {
 impl EtcdConfig {
     /// The defaults: prefix `/imagestream/`, 5 s per request, retries for
     /// 20 s, etcd's default limits (128 operations, and 1 MiB of values so
-    /// a request stays below its 1.5 MiB), the system clock.
+    /// a request stays below its 1.5 MiB), 32 cached streams, the system
+    /// clock.
     #[must_use]
     pub fn new() -> Self {
         Self {
@@ -150,6 +153,7 @@ impl EtcdConfig {
             retry_for: Duration::from_secs(20),
             max_txn_ops: 128,
             max_txn_bytes: 1 << 20,
+            cached_streams: 32,
             clock: Arc::new(SystemClock),
         }
     }
@@ -190,6 +194,17 @@ impl EtcdConfig {
     #[must_use]
     pub fn max_txn_bytes(mut self, bytes: usize) -> Self {
         self.max_txn_bytes = bytes.max(64 << 10);
+        self
+    }
+
+    /// How many streams the store keeps decoded (0: none). A cached stream
+    /// is used only while its head's revision in etcd is the cached one
+    /// (one small request checks), so a read of an unchanged stream does
+    /// not fetch and decode its tags again, and an update encodes only the
+    /// tags whose values changed.
+    #[must_use]
+    pub fn cached_streams(mut self, streams: usize) -> Self {
+        self.cached_streams = streams;
         self
     }
 

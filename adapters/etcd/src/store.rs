@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use etcd_client::{
@@ -35,6 +35,9 @@ pub(crate) struct Inner {
     pub(crate) conn: Conn,
     pub(crate) keys: Keys,
     pub(crate) config: EtcdConfig,
+    /// The last version of recently used streams this store read or wrote,
+    /// by head key: a hit needs only the head's revision from etcd.
+    cache: Mutex<BTreeMap<String, Arc<Cached>>>,
     // Dropped last: the connection's tasks live on it.
     runtime: Runtime,
 }
@@ -257,6 +260,13 @@ fn got(resp: &TxnResponse, i: usize) -> Vec<KeyValue> {
     }
 }
 
+/// One stream as stored at `version`: its head and its domain value.
+struct Cached {
+    version: u64,
+    head: Head,
+    stream: ImageStream,
+}
+
 /// A write, cut into what must be staged first and what commits it.
 struct Plan {
     /// New blobs: key, value.
@@ -266,6 +276,8 @@ struct Plan {
     /// Blobs the commit makes obsolete.
     obsolete: Vec<String>,
     write: String,
+    /// The head written (for the cache).
+    value: Head,
 }
 
 impl EtcdStore {
@@ -306,6 +318,7 @@ impl EtcdStore {
                 conn,
                 keys: Keys::new(&config.prefix),
                 config,
+                cache: Mutex::default(),
                 runtime,
             }),
         })
@@ -378,12 +391,87 @@ impl EtcdStore {
         })
     }
 
-    /// Reads the head of a stream and all its blobs at one revision.
+    fn cache(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Arc<Cached>>> {
+        // Entries are replaced whole: a panic elsewhere leaves none half-set.
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cached(&self, key: &str) -> Option<Arc<Cached>> {
+        self.cache().get(key).cloned()
+    }
+
+    fn remember(&self, key: &str, entry: Cached) {
+        let capacity = self.inner.config.cached_streams;
+        let mut cache = self.cache();
+        if capacity == 0 {
+            return;
+        }
+        while cache.len() >= capacity && !cache.contains_key(key) {
+            cache.pop_first();
+        }
+        cache.insert(key.to_owned(), Arc::new(entry));
+    }
+
+    fn forget(&self, key: &str) {
+        self.cache().remove(key);
+    }
+
+    /// The head's `mod_revision` (the stream's version), without its value.
+    fn head_version(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        let k = key.to_owned();
+        self.call(move |c, deadline| async move {
+            let opts = GetOptions::new().with_keys_only();
+            let resp = retry(deadline, || c.get(k.clone(), Some(opts.clone())))
+                .await
+                .map_err(|e| unavailable(&e))?;
+            Ok(resp.kvs().first().map(|kv| rev(kv.mod_revision())))
+        })
+    }
+
+    /// The stream, from the cache when its version is still the stored
+    /// one, else read whole (head and blobs at one revision).
     fn read(
         &self,
         ns: &Namespace,
         name: &StreamName,
     ) -> Result<Option<Stored<ImageStream>>, StoreError> {
+        let head_key = self.inner.keys.head(ns, name);
+        if let Some(hit) = self.cached(&head_key) {
+            match self.head_version(&head_key)? {
+                Some(v) if v == hit.version => {
+                    return Ok(Some(Stored::new(hit.stream.clone(), v)));
+                }
+                None => {
+                    self.forget(&head_key);
+                    return Ok(None);
+                }
+                Some(_) => {}
+            }
+        }
+        let read = self.read_whole(ns, name)?;
+        match &read {
+            Some((stored, head)) => self.remember(
+                &head_key,
+                Cached {
+                    version: stored.resource_version,
+                    head: head.clone(),
+                    stream: stored.value.clone(),
+                },
+            ),
+            None => self.forget(&head_key),
+        }
+        Ok(read.map(|(stored, _)| stored))
+    }
+
+    /// Reads the head of a stream and all its blobs at one revision.
+    fn read_whole(
+        &self,
+        ns: &Namespace,
+        name: &StreamName,
+    ) -> Result<Option<(Stored<ImageStream>, Head)>, StoreError> {
         let keys = &self.inner.keys;
         let head_key = keys.head(ns, name);
         let tags = format!("{}tags/{ns}/{name}/", keys.prefix());
@@ -406,17 +494,32 @@ impl EtcdStore {
         let version = rev(head.mod_revision());
         let blobs: BTreeMap<&[u8], &[u8]> = blobs.iter().map(|kv| (kv.key(), kv.value())).collect();
         let decoded = layout::decode_head(&head_key, head.value())?;
-        let stream = layout::assemble(keys, &head_key, decoded, version, |k| {
+        let stream = layout::assemble(keys, &head_key, decoded.clone(), version, |k| {
             blobs.get(k.as_bytes()).copied()
         })?;
-        Ok(Some(Stored::new(stream, version)))
+        Ok(Some((Stored::new(stream, version), decoded)))
     }
 
     /// The plan of a write of `stream` over `old` (the stored head, if
     /// any).
-    fn plan(&self, stream: &ImageStream, old: Option<&Head>) -> Result<Plan, StoreError> {
+    ///
+    /// With `prev` (the domain value `old` describes), a tag equal in both
+    /// keeps its blob without being encoded again.
+    fn plan(
+        &self,
+        stream: &ImageStream,
+        old: Option<&Head>,
+        prev: Option<&ImageStream>,
+    ) -> Result<Plan, StoreError> {
         let keys = &self.inner.keys;
-        let split = layout::split(stream)?;
+        let unchanged = |tag: &str| {
+            prev.is_some_and(|p| {
+                old.is_some_and(|h| h.tags.contains_key(tag))
+                    && p.spec_tag(tag) == stream.spec_tag(tag)
+                    && p.history(tag) == stream.history(tag)
+            })
+        };
+        let split = layout::split(stream, unchanged)?;
         let meta = &split.head.metadata;
         let (ns, name, uid) = (meta.namespace.clone(), meta.name.clone(), meta.uid.clone());
         let (ns, name, uid) = (&ns, &name, &uid);
@@ -424,8 +527,16 @@ impl EtcdStore {
         let mut staged = Vec::new();
         let mut manifest = BTreeMap::new();
         for (tag, json) in split.tags {
+            let previous = old.and_then(|h| h.tags.get(&tag));
+            let Some(json) = json else {
+                // Unchanged (the predicate checked the old head has it).
+                if let Some(entry) = previous {
+                    manifest.insert(tag, entry.clone());
+                }
+                continue;
+            };
             let sum = layout::checksum(&json);
-            match old.and_then(|h| h.tags.get(&tag)) {
+            match previous {
                 Some((id, old_sum)) if *old_sum == sum => {
                     manifest.insert(tag, (id.clone(), sum));
                 }
@@ -457,11 +568,12 @@ impl EtcdStore {
                 }
             }
         }
-        let head = layout::encode_head(&Head {
+        let value = Head {
             stream: split.head,
             tags: manifest,
             write: write.clone(),
-        })?;
+        };
+        let head = layout::encode_head(&value)?;
         if head.len() > self.inner.config.max_txn_bytes {
             return Err(StoreError::Unavailable(format!(
                 "the head of {ns}/{name} ({} tags) is {} bytes, more than one etcd request may carry ({} bytes)",
@@ -475,6 +587,7 @@ impl EtcdStore {
             head,
             obsolete,
             write,
+            value,
         })
     }
 
@@ -526,6 +639,7 @@ impl EtcdStore {
             head,
             obsolete,
             write,
+            value: _,
         } = plan;
         let marker = self.inner.keys.marker();
         let (max_ops, max_bytes) = (
@@ -765,10 +879,19 @@ impl StreamStore for EtcdStore {
         stream.set_creation_timestamp(self.inner.config.clock.now());
         stream.set_resource_version(0);
         let head_key = self.inner.keys.head(stream.namespace(), stream.name());
-        let plan = self.plan(&stream, None)?;
+        let mut plan = self.plan(&stream, None, None)?;
+        let head = std::mem::take(&mut plan.value);
         match self.commit(&head_key, None, plan)? {
             Ok(version) => {
                 stream.set_resource_version(version);
+                self.remember(
+                    &head_key,
+                    Cached {
+                        version,
+                        head,
+                        stream: stream.clone(),
+                    },
+                );
                 Ok(Stored::new(stream, version))
             }
             Err(_) => Err(StoreError::AlreadyExists {
@@ -784,9 +907,31 @@ impl StreamStore for EtcdStore {
         expected_version: u64,
     ) -> Result<Stored<ImageStream>, StoreError> {
         let (ns, name) = (stream.namespace().clone(), stream.name().clone());
-        let (old, actual) = self
-            .head_of(&ns, &name)?
-            .ok_or_else(|| not_found(name.as_str()))?;
+        let head_key = self.inner.keys.head(&ns, &name);
+        // The stored head: from the cache when its version is current (then
+        // unchanged tags are found by comparing values, not encodings).
+        let hit = self.cached(&head_key);
+        let (old, actual, prev) = match hit {
+            Some(hit) => match self.head_version(&head_key)? {
+                None => {
+                    self.forget(&head_key);
+                    return Err(not_found(name.as_str()));
+                }
+                Some(v) if v == hit.version => (hit.head.clone(), v, Some(hit)),
+                Some(_) => {
+                    let (old, v) = self
+                        .head_of(&ns, &name)?
+                        .ok_or_else(|| not_found(name.as_str()))?;
+                    (old, v, None)
+                }
+            },
+            None => {
+                let (old, v) = self
+                    .head_of(&ns, &name)?
+                    .ok_or_else(|| not_found(name.as_str()))?;
+                (old, v, None)
+            }
+        };
         if actual != expected_version {
             return Err(StoreError::Conflict {
                 resource: "imagestreams",
@@ -801,11 +946,19 @@ impl StreamStore for EtcdStore {
         if let Some(at) = meta.creation_timestamp {
             stream.set_creation_timestamp(at);
         }
-        let head_key = self.inner.keys.head(&ns, &name);
-        let plan = self.plan(&stream, Some(&old))?;
+        let mut plan = self.plan(&stream, Some(&old), prev.as_ref().map(|p| &p.stream))?;
+        let head = std::mem::take(&mut plan.value);
         match self.commit(&head_key, Some(expected_version), plan)? {
             Ok(version) => {
                 stream.set_resource_version(version);
+                self.remember(
+                    &head_key,
+                    Cached {
+                        version,
+                        head,
+                        stream: stream.clone(),
+                    },
+                );
                 Ok(Stored::new(stream, version))
             }
             Err(None) => Err(not_found(name.as_str())),
@@ -866,6 +1019,7 @@ impl StreamStore for EtcdStore {
                 Ok(resp.succeeded() || got(&resp, 0).is_empty())
             })?;
             if deleted {
+                self.forget(&head_key);
                 return Ok(());
             }
         }

@@ -14,6 +14,18 @@ fn etcd_store_passes_the_store_conformance_suite() {
 }
 
 #[test]
+fn etcd_store_without_its_cache_passes_the_store_conformance_suite() {
+    let etcd = Etcd::start();
+    imagestream::testing::store::run(|| {
+        etcd.store_with(
+            imagestream_etcd::EtcdConfig::new()
+                .prefix(support::unique_prefix("nocache"))
+                .cached_streams(0),
+        )
+    });
+}
+
+#[test]
 fn etcd_lease_passes_the_lease_conformance_suite() {
     let etcd = Etcd::start();
     imagestream::testing::lease::run(|| etcd.store("lease").lease("controller"));

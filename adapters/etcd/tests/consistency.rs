@@ -211,3 +211,37 @@ fn staged_writes_leave_nothing_behind_and_read_whole() {
     store.delete(&ns(), &name, None).unwrap();
     assert!(key_revisions(&etcd, &format!("{prefix}tags/")).is_empty());
 }
+
+#[test]
+fn a_cached_stream_is_never_served_once_another_store_changed_it() {
+    let etcd = Etcd::start();
+    let prefix = unique_prefix("cache");
+    let a = etcd.store_with(EtcdConfig::new().prefix(prefix.clone()));
+    let b = etcd.store_with(EtcdConfig::new().prefix(prefix));
+    let created = a.create(tagged(5)).unwrap();
+    let name = created.value.name().clone();
+    assert_eq!(a.get(&ns(), &name).unwrap(), created, "a hit");
+    // Another process changes one tag.
+    let mut next = b.get(&ns(), &name).unwrap().value;
+    push(&mut next, "tag-00002", 9);
+    let theirs = b.update(next, created.resource_version).unwrap();
+    assert_eq!(a.get(&ns(), &name).unwrap(), theirs, "a miss: re-read");
+    // An update from a stale cached read conflicts; one from a fresh read
+    // writes exactly what was given.
+    assert!(matches!(
+        a.update(created.value.clone(), created.resource_version),
+        Err(StoreError::Conflict { .. })
+    ));
+    let mut mine = a.get(&ns(), &name).unwrap().value;
+    push(&mut mine, "tag-00004", 10);
+    let ours = a.update(mine, theirs.resource_version).unwrap();
+    assert_eq!(b.get(&ns(), &name).unwrap(), ours);
+    // Deleted elsewhere: gone here too, and re-created elsewhere: the new one.
+    b.delete(&ns(), &name, None).unwrap();
+    assert!(matches!(
+        a.get(&ns(), &name),
+        Err(StoreError::NotFound { .. })
+    ));
+    let again = b.create(tagged(5)).unwrap();
+    assert_eq!(a.get(&ns(), &name).unwrap(), again);
+}
