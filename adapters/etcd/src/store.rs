@@ -911,26 +911,23 @@ impl StreamStore for EtcdStore {
         // The stored head: from the cache when its version is current (then
         // unchanged tags are found by comparing values, not encodings).
         let hit = self.cached(&head_key);
-        let (old, actual, prev) = match hit {
+        let fresh = match &hit {
             Some(hit) => match self.head_version(&head_key)? {
                 None => {
                     self.forget(&head_key);
                     return Err(not_found(name.as_str()));
                 }
-                Some(v) if v == hit.version => (hit.head.clone(), v, Some(hit)),
-                Some(_) => {
-                    let (old, v) = self
-                        .head_of(&ns, &name)?
-                        .ok_or_else(|| not_found(name.as_str()))?;
-                    (old, v, None)
-                }
+                Some(v) => v == hit.version,
             },
-            None => {
-                let (old, v) = self
-                    .head_of(&ns, &name)?
-                    .ok_or_else(|| not_found(name.as_str()))?;
-                (old, v, None)
-            }
+            None => false,
+        };
+        let (old, actual, prev) = if let (true, Some(hit)) = (fresh, hit) {
+            (hit.head.clone(), hit.version, Some(hit))
+        } else {
+            let (old, v) = self
+                .head_of(&ns, &name)?
+                .ok_or_else(|| not_found(name.as_str()))?;
+            (old, v, None)
         };
         if actual != expected_version {
             return Err(StoreError::Conflict {
