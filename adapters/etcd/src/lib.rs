@@ -57,6 +57,25 @@
 //! it staged. Blobs a commit made obsolete are removed in the same
 //! transaction when they fit, else right after it.
 //!
+//! # Changes
+//!
+//! [`changes_since`](imagestream::ports::StreamStore::changes_since) reads
+//! etcd's history: a watch from the next revision over the heads and the
+//! `revision` key, up to that key's last write (which every stream write
+//! ends with), each head's tags read at the change's revision. Nothing is
+//! kept between calls, so a caller resumes after any disconnect by passing
+//! the last revision it handled. A revision etcd compacted away is
+//! [`StoreError::Compacted`](imagestream::ports::StoreError::Compacted)
+//! with the current revision: re-list, then resume from there.
+//!
+//! # Cache
+//!
+//! The store keeps the last version of recently used streams (see
+//! [`EtcdConfig::cached_streams`]). A cached stream is served only while
+//! its head's `mod_revision` in etcd is the cached one, which one small
+//! request checks, so it is never stale; an update compares values with the
+//! cached version and encodes only the tags that changed.
+//!
 //! # Failures
 //!
 //! Each call retries through etcd being unreachable or electing a leader

@@ -147,3 +147,17 @@ async fn works_from_a_tokio_test() {
         .unwrap();
     assert_eq!(page.items, [created]);
 }
+
+#[tokio::test]
+async fn works_from_a_current_thread_tokio_test() {
+    let etcd = Etcd::start();
+    let store = etcd.store("tokio-current");
+    let is = ImageStream::new(
+        Namespace::parse("ns").unwrap(),
+        StreamName::parse("c").unwrap(),
+    )
+    .unwrap();
+    let created = store.create(is).unwrap();
+    let changes = store.changes_since(0).unwrap();
+    assert_eq!(changes, [imagestream::ports::StoreChange::Created(created)]);
+}
