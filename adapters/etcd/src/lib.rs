@@ -76,6 +76,30 @@
 //! request checks, so it is never stale; an update compares values with the
 //! cached version and encodes only the tags that changed.
 //!
+//! # Performance
+//!
+//! `benches/etcd.rs` runs the same operations on `MemoryStore` and on a
+//! single-member etcd 3.4 it starts (loopback, the 2-core development
+//! machine, shared and busy; one run):
+//!
+//! | operation | memory | etcd | etcd / memory |
+//! |---|---|---|---|
+//! | update, 1 writer (mean) | 14.6 µs | 1.17 ms | 80× |
+//! | update, 8 writers (wall time per update) | 10.2 µs | 0.47 ms | 46× |
+//! | update p50 / p99, 1 writer | 5.3 / 9.8 µs | 1.0 / 8.0 ms | |
+//! | update p50 / p99, 8 writers | 7.4 / 39 µs | 4.2 / 12.4 ms | |
+//! | updates/s, 1 / 8 writers | 57,000 / 57,600 | 770 / 1,700 | |
+//! | mapping into 10 tags (read, add an event, write) | 2.4 ms | 4.2 ms | 1.8× |
+//! | mapping into 10,000 tags | 43 ms | 137 ms | 3.2× |
+//!
+//! The etcd side of a mapping sends one changed tag and the head; the
+//! 10,000-tag mapping still costs 32× the 10-tag one (goal: 3×) because the
+//! rest is proportional to the stream: converting the whole domain stream
+//! to the wire to build the head, re-encoding the head's manifest (about
+//! 50 bytes per tag), and cloning the stream in and out of the cache (the
+//! in-memory store pays the same clones: 18× there). Before the cache, the
+//! 10,000-tag mapping read and decoded the whole stream each time: 1.4 s.
+//!
 //! # Failures
 //!
 //! Each call retries through etcd being unreachable or electing a leader
