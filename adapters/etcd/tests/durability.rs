@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use imagestream::chrono::DateTime;
-use imagestream::ports::{StoreError, StreamStore};
+use imagestream::ports::{StoreChange, StoreError, StreamStore};
 use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 use imagestream::stream::{ImageStream, TagEvent};
 use imagestream_etcd::EtcdConfig;
@@ -116,7 +116,7 @@ fn nothing_acknowledged_is_lost_when_etcd_is_killed_and_restarted() {
     );
     let ns = Namespace::parse("ns").unwrap();
     let name = StreamName::parse("app").unwrap();
-    store
+    let created = store
         .create(ImageStream::new(ns.clone(), name.clone()).unwrap())
         .unwrap();
     let acked = Arc::new(Mutex::new(Vec::new()));
@@ -162,7 +162,7 @@ fn nothing_acknowledged_is_lost_when_etcd_is_killed_and_restarted() {
     assert!(during > 0, "writes were acknowledged before the kill");
     assert!(acked.len() > during, "writes resumed after the restart");
     let end = store.get(&ns, &name).unwrap();
-    let stored = &end.value.metadata().annotations;
+    let stored = &end.value.metadata().annotations.clone();
     for key in &acked {
         assert!(stored.contains_key(key), "acknowledged {key} is there");
     }
@@ -170,6 +170,16 @@ fn nothing_acknowledged_is_lost_when_etcd_is_killed_and_restarted() {
         "{} writes acknowledged, {during} before the kill",
         acked.len()
     );
+    // The change log resumes across the restart: from the creation on,
+    // every write in order, ending with the stored stream.
+    let changes = store.changes_since(created.resource_version).unwrap();
+    assert!(changes.len() >= acked.len(), "{} changes", changes.len());
+    assert!(
+        changes
+            .windows(2)
+            .all(|w| w[0].resource_version() < w[1].resource_version())
+    );
+    assert_eq!(changes.last(), Some(&StoreChange::Updated(end)));
 }
 
 #[test]
