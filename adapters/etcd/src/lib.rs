@@ -66,7 +66,10 @@
 //! kept between calls, so a caller resumes after any disconnect by passing
 //! the last revision it handled. A revision etcd compacted away is
 //! [`StoreError::Compacted`](imagestream::ports::StoreError::Compacted)
-//! with the current revision: re-list, then resume from there.
+//! with the current revision: re-list, then resume from there. (A
+//! continued `list` whose first page's revision was compacted meanwhile is
+//! `Compacted` too; there etcd does not say where it compacted, and
+//! `oldest` is the current revision.)
 //!
 //! # Cache
 //!
