@@ -245,3 +245,39 @@ fn a_cached_stream_is_never_served_once_another_store_changed_it() {
     let again = b.create(tagged(5)).unwrap();
     assert_eq!(a.get(&ns(), &name).unwrap(), again);
 }
+
+#[test]
+fn a_tag_larger_than_one_request_is_refused_whole() {
+    let etcd = Etcd::start();
+    let store = etcd.store_with(
+        EtcdConfig::new()
+            .prefix(unique_prefix("huge"))
+            .max_txn_bytes(64 << 10),
+    );
+    // One tag whose history alone is ~300 KB of JSON.
+    let huge = ImageStream::try_from(workload::big_stream(1, 1_000)).unwrap();
+    let name = huge.name().clone();
+    let e = store.create(huge).unwrap_err();
+    assert!(matches!(e, StoreError::Unavailable(_)), "{e}");
+    assert!(
+        e.to_string()
+            .contains(r#"tag "tag-00000" of test/origin-ruby-sample is"#)
+            && e.to_string()
+                .contains("more than one etcd request may carry (65536 bytes)"),
+        "{e}"
+    );
+    assert!(matches!(
+        store.get(&ns(), &name),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn a_malformed_endpoint_is_a_connect_error() {
+    let e = imagestream_etcd::EtcdStore::connect(&["not a url"], EtcdConfig::new()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(r#"cannot connect to etcd at ["not a url"]: "#),
+        "{e}"
+    );
+}
