@@ -975,7 +975,14 @@ impl StreamStore for EtcdStore {
         uid: Option<&str>,
     ) -> Result<(), StoreError> {
         let head_key = self.inner.keys.head(namespace, name);
+        let started = std::time::Instant::now();
         loop {
+            if started.elapsed() > self.inner.config.retry_for {
+                return Err(StoreError::Unavailable(format!(
+                    "etcd: the delete of {namespace}/{name} raced with other writers for {:?}",
+                    self.inner.config.retry_for
+                )));
+            }
             let (head, version) = self
                 .head_of(namespace, name)?
                 .ok_or_else(|| not_found(name.as_str()))?;
