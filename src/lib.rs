@@ -296,7 +296,12 @@
 //!
 //! # Crate features
 //!
-//! None: serde support is always on, since the API objects are serde
+//! - `testing`: the `testing` module, the
+//!   conformance suites any implementation of the ports can run in its own
+//!   tests (the crate's in-memory defaults and the etcd adapter run the
+//!   same ones).
+//!
+//! serde support is always on, since the API objects are serde
 //! types. The core depends on `serde`, `thiserror`, `chrono` (re-exported
 //! as [`chrono`], its types being part of the API), `sha2` and `nom`.
 #![doc(test(attr(deny(warnings))))]
@@ -312,6 +317,8 @@ pub mod ports;
 pub mod reference;
 pub mod service;
 pub mod stream;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use chrono;
 pub use error::Error;

@@ -392,6 +392,7 @@ impl StreamStore for MemoryStore {
             return Err(StoreError::Compacted {
                 requested: revision,
                 oldest: g.compacted,
+                current: g.revision,
             });
         }
         // The log is in version order: binary search for the start.

@@ -99,13 +99,19 @@ pub enum StoreError {
         /// The stored uid.
         actual: String,
     },
-    /// The changes after this revision are no longer kept; re-list instead.
-    #[error("required revision {requested} has been compacted (oldest kept: {oldest})")]
+    /// The changes after this revision are no longer kept: re-list, then
+    /// resume from `current` (never a silent gap).
+    #[error(
+        "required revision {requested} has been compacted (oldest kept: {oldest}, current: {current})"
+    )]
     Compacted {
         /// The revision asked for.
         requested: u64,
         /// The oldest revision whose successors are still kept.
         oldest: u64,
+        /// The store's current revision: a re-list reflects at least this
+        /// revision, so changes after it complete the picture.
+        current: u64,
     },
     /// A continue token this store did not issue.
     #[error("invalid continue token {0:?}")]
@@ -169,6 +175,8 @@ pub enum StoreError {
 ///             return Err(StoreError::AlreadyExists { resource: "imagestreams", name: key.1 });
 ///         }
 ///         g.0 += 1;
+///         // The uid and the version are the store's, whatever the client sent.
+///         stream.set_uid(format!("uid-{}", g.0));
 ///         stream.set_resource_version(g.0);
 ///         let stored = Stored::new(stream, g.0);
 ///         g.1.insert(key, stored.clone());
@@ -178,11 +186,12 @@ pub enum StoreError {
 ///     fn update(&self, mut stream: ImageStream, expected: u64) -> Result<Stored<ImageStream>, StoreError> {
 ///         let mut g = self.inner.lock().unwrap();
 ///         let key = (stream.namespace().to_string(), stream.name().to_string());
-///         let actual = g.1.get(&key).map(|s| s.resource_version)
+///         let (actual, uid) = g.1.get(&key).map(|s| (s.resource_version, s.value.metadata().uid.clone()))
 ///             .ok_or_else(|| StoreError::NotFound { resource: "imagestreams", name: key.1.clone() })?;
 ///         if actual != expected {
 ///             return Err(StoreError::Conflict { resource: "imagestreams", name: key.1, expected, actual });
 ///         }
+///         stream.set_uid(uid); // kept: the store's, not the client's
 ///         g.0 += 1;
 ///         stream.set_resource_version(g.0);
 ///         let stored = Stored::new(stream, g.0);

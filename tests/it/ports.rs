@@ -1,8 +1,6 @@
 //! The ports' in-memory defaults: the store conformance suite, clocks,
 //! the static registry, and the authorization matrix.
 
-use crate::util::store_conformance;
-
 use imagestream::chrono::{TimeDelta, TimeZone, Utc};
 use imagestream::ports::{
     Attributes, Authorizer, Clock, Decision, ImportRequest, ImportedImage, ManualClock,
@@ -13,7 +11,7 @@ use imagestream::reference::{Digest, ImageReference, Namespace};
 
 #[test]
 fn memory_store_passes_the_conformance_suite() {
-    store_conformance::run(MemoryStore::new);
+    imagestream::testing::store::run(MemoryStore::new);
 }
 
 #[test]
@@ -38,12 +36,13 @@ fn the_change_log_is_compacted() {
         e,
         StoreError::Compacted {
             requested: 1,
-            oldest: 2
+            oldest: 2,
+            current: 5
         }
     );
     assert_eq!(
         e.to_string(),
-        "required revision 1 has been compacted (oldest kept: 2)"
+        "required revision 1 has been compacted (oldest kept: 2, current: 5)"
     );
 }
 
@@ -247,4 +246,16 @@ fn authorization_matrix() {
         ),
         Decision::Deny(_)
     ));
+}
+
+#[test]
+fn memory_store_reports_compaction() {
+    imagestream::testing::store::compaction(&MemoryStore::with_log_capacity(1), |_| {});
+}
+
+#[test]
+fn memory_lease_passes_the_conformance_suite() {
+    imagestream::testing::lease::run(|| {
+        imagestream::ports::MemoryLease::new(std::sync::Arc::new(SystemClock))
+    });
 }

@@ -4,7 +4,6 @@
 
 pub mod alloc;
 pub mod hooked;
-pub mod store_conformance;
 pub mod workloads;
 
 /// One conformance case: an input and the expected outcome.
