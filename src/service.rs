@@ -889,6 +889,7 @@ where
                 reference: request.from.clone(),
                 insecure: request.import_policy.insecure,
                 import_mode: request.import_policy.import_mode,
+                namespace: Some(namespace.clone()),
             };
             let result = match self.registry.resolve(&ask) {
                 Ok(found) => {

@@ -9,6 +9,7 @@
 //! | [`Registry`] | [`StaticRegistry`] | resolving external references at import |
 //! | [`Clock`] | [`SystemClock`], [`ManualClock`] | now |
 //! | [`Authorizer`] | [`Rbac`], [`AllowAll`] | who may do what |
+//! | [`PullSecrets`] | [`MemoryPullSecrets`] | a namespace's registry credentials |
 //!
 //! The traits are not sealed: implement them for etcd, a database, a real
 //! registry client or your cluster's authorizer (see [`StreamStore`] for a
@@ -18,10 +19,14 @@ mod authz;
 mod clock;
 mod memory;
 mod registry;
+mod secrets;
 mod store;
 
 pub use authz::{AllowAll, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use memory::{DEFAULT_LOG_CAPACITY, MemoryStore};
-pub use registry::{ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry};
+pub use registry::{
+    ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry, TagList,
+};
+pub use secrets::{MemoryPullSecrets, PullSecret, PullSecrets};
 pub use store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};
