@@ -284,9 +284,15 @@ mod tests {
             "http://127.0.0.1:5000":{"identitytoken":"tok"}}}"#;
         let c = DockerConfig::parse(json).unwrap();
         let hub = c.credentials_for("registry-1.docker.io").unwrap();
-        assert_eq!((hub.username.as_str(), hub.password.as_str()), ("user", "pa:ss"));
+        assert_eq!(
+            (hub.username.as_str(), hub.password.as_str()),
+            ("user", "pa:ss")
+        );
         assert_eq!(c.credentials_for("QUAY.io").unwrap().password, "p2");
-        assert_eq!(c.credentials_for("127.0.0.1:5000").unwrap().identity_token, "tok");
+        assert_eq!(
+            c.credentials_for("127.0.0.1:5000").unwrap().identity_token,
+            "tok"
+        );
         assert!(c.credentials_for("ghcr.io").is_none());
         assert!(!format!("{c:?}{hub:?}").contains("pa:ss"));
     }
@@ -295,9 +301,15 @@ mod tests {
     fn legacy_dockercfg_and_errors() {
         let c = DockerConfig::parse(r#"{"r.example":{"auth":"YTpi"}}"#).unwrap();
         assert_eq!(c.credentials_for("r.example").unwrap().password, "b");
-        assert!(matches!(DockerConfig::parse("[1]"), Err(AuthError::Malformed(_))));
+        assert!(matches!(
+            DockerConfig::parse("[1]"),
+            Err(AuthError::Malformed(_))
+        ));
         let e = DockerConfig::parse(r#"{"auths":{"r":{"auth":"!!"}}}"#).unwrap_err();
-        assert!(e.to_string().starts_with("invalid auth for registry \"r\""), "{e}");
+        assert!(
+            e.to_string().starts_with("invalid auth for registry \"r\""),
+            "{e}"
+        );
         let e = DockerConfig::parse(r#"{"auths":{"r":{"auth":"bm9jb2xvbg=="}}}"#).unwrap_err();
         assert!(e.to_string().contains("user:password"), "{e}");
     }
@@ -316,7 +328,10 @@ mod tests {
         assert_eq!(b.param("realm"), Some(r#"a "quoted" realm"#));
         assert_eq!(b.param("charset"), Some("UTF-8"));
         assert_eq!(Challenge::parse("  "), None);
-        assert_eq!(Challenge::parse("Negotiate").unwrap().scheme, Scheme::Other("negotiate".into()));
+        assert_eq!(
+            Challenge::parse("Negotiate").unwrap().scheme,
+            Scheme::Other("negotiate".into())
+        );
         // Unterminated quotes and stray text do not panic.
         assert!(Challenge::parse("Bearer realm=\"abc").is_some());
         assert!(Challenge::parse("Bearer =,=,\"").is_some());

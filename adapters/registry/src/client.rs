@@ -342,7 +342,11 @@ impl RegistryClient {
         scope: &str,
     ) -> Result<Response, RegistryError> {
         if path.starts_with("https://") || path.starts_with("http://") {
-            let scheme = if path.starts_with("https://") { "https" } else { "http" };
+            let scheme = if path.starts_with("https://") {
+                "https"
+            } else {
+                "http"
+            };
             return self
                 .get_authorized(target, scheme, path, accept, scope)
                 .map_err(|e| target.unreachable(e));
@@ -375,10 +379,17 @@ impl RegistryClient {
                 Err(e) => last = Some(e),
             }
         }
-        Err(target.unreachable(last.map_or_else(|| "no scheme to try".to_owned(), |e| e.to_string())))
+        Err(target
+            .unreachable(last.map_or_else(|| "no scheme to try".to_owned(), |e| e.to_string())))
     }
 
-    fn send(&self, agent: &Agent, url: &str, accept: Option<&str>, auth: Option<&str>) -> Result<Response, ureq::Error> {
+    fn send(
+        &self,
+        agent: &Agent,
+        url: &str,
+        accept: Option<&str>,
+        auth: Option<&str>,
+    ) -> Result<Response, ureq::Error> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut req = agent.get(url);
         if let Some(a) = accept {
@@ -442,8 +453,7 @@ impl RegistryClient {
         };
         match challenge.scheme {
             Scheme::Bearer => {
-                let Some((token, lifetime)) =
-                    self.fetch_token(agent, target, &challenge, scope)?
+                let Some((token, lifetime)) = self.fetch_token(agent, target, &challenge, scope)?
                 else {
                     return Ok(response);
                 };
@@ -618,7 +628,12 @@ impl RegistryClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let bytes = Self::read_capped(target, &mut response, self.config.max_manifest_bytes, "manifest")?;
+        let bytes = Self::read_capped(
+            target,
+            &mut response,
+            self.config.max_manifest_bytes,
+            "manifest",
+        )?;
         let said = match header_digest {
             Some(text) => {
                 let d = Digest::parse(text.trim()).map_err(|e| {
@@ -636,9 +651,7 @@ impl RegistryClient {
         if let Some(p) = pinned
             && !p.verify(&bytes)
         {
-            return Err(target.invalid(format_args!(
-                "the manifest does not match the digest {p}"
-            )));
+            return Err(target.invalid(format_args!("the manifest does not match the digest {p}")));
         }
         let digest = pinned
             .cloned()
@@ -655,11 +668,21 @@ impl RegistryClient {
         digest: &Digest,
     ) -> Result<Vec<u8>, RegistryError> {
         let scope = format!("repository:{repository}:pull");
-        let mut response = self.get(target, &format!("/v2/{repository}/blobs/{digest}"), None, &scope)?;
+        let mut response = self.get(
+            target,
+            &format!("/v2/{repository}/blobs/{digest}"),
+            None,
+            &scope,
+        )?;
         if !response.status().is_success() {
             return Err(Self::status_error(target, &response));
         }
-        let bytes = Self::read_capped(target, &mut response, self.config.max_config_bytes, "image config")?;
+        let bytes = Self::read_capped(
+            target,
+            &mut response,
+            self.config.max_config_bytes,
+            "image config",
+        )?;
         if !digest.verify(&bytes) {
             return Err(target.invalid(format_args!(
                 "the image config does not match its digest {digest}"
@@ -684,7 +707,8 @@ impl RegistryClient {
             Some(d) => d.to_string(),
             None => full.tag().unwrap_or("latest").to_owned(),
         };
-        let (bytes, digest, parsed) = self.fetch_manifest(&target, &repository, &by, pinned.as_ref())?;
+        let (bytes, digest, parsed) =
+            self.fetch_manifest(&target, &repository, &by, pinned.as_ref())?;
         match &parsed {
             Manifest::Index { media_type, .. } => {
                 if request.import_mode == ImportMode::PreserveOriginal {
@@ -715,7 +739,9 @@ impl RegistryClient {
                 }
                 self.complete_image(&target, &repository, bytes, digest, &parsed)
             }
-            Manifest::Image { .. } => self.complete_image(&target, &repository, bytes, digest, &parsed),
+            Manifest::Image { .. } => {
+                self.complete_image(&target, &repository, bytes, digest, &parsed)
+            }
         }
     }
 

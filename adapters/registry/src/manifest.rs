@@ -333,7 +333,10 @@ mod tests {
         let m = Manifest::parse(json.as_bytes(), "").unwrap();
         assert_eq!(m.media_type(), DOCKER_MANIFEST);
         let layers = m.image_layers();
-        assert_eq!((layers[0].name.as_str(), layers[0].size), (d(b"l").as_str(), 10));
+        assert_eq!(
+            (layers[0].name.as_str(), layers[0].size),
+            (d(b"l").as_str(), 10)
+        );
         assert!(m.image_manifests().is_empty());
     }
 
@@ -406,9 +409,16 @@ mod tests {
         assert_eq!(meta.architecture, "amd64");
         assert_eq!(meta.author, "me");
         let c = meta.config.as_ref().unwrap();
-        assert_eq!((c.env.as_slice(), c.cmd.as_slice()), (&["A=1".to_owned()][..], &["/bin/sh".to_owned()][..]));
+        assert_eq!(
+            (c.env.as_slice(), c.cmd.as_slice()),
+            (&["A=1".to_owned()][..], &["/bin/sh".to_owned()][..])
+        );
         assert!(c.exposed_ports.contains_key("8080/tcp"));
-        assert_eq!(meta.size, 100 + config.len() as i64, "a repeated layer counts once");
+        assert_eq!(
+            meta.size,
+            100 + config.len() as i64,
+            "a repeated layer counts once"
+        );
         assert_eq!(
             meta.created.unwrap().to_rfc3339(),
             "2024-05-06T07:08:09+00:00"
