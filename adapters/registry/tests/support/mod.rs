@@ -366,3 +366,79 @@ pub fn test_ca() -> (String, String, String) {
     let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
     (ca_cert.pem(), leaf_cert.pem(), leaf_key.serialize_pem())
 }
+
+/// One request a [`FakeServer`] saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub url: String,
+    pub authorization: Option<String>,
+    pub body: String,
+}
+
+/// What a [`FakeServer`] answers: status, headers, body.
+pub type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// A small loopback HTTP server answering from a closure: for behaviour
+/// docker-registry 2.8 does not have (paged tags, token servers, 429).
+pub struct FakeServer {
+    server: std::sync::Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+    /// `127.0.0.1:<port>`.
+    pub addr: String,
+}
+
+impl FakeServer {
+    pub fn start(answer: impl Fn(&Seen) -> Answer + Send + 'static) -> Self {
+        let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let addr = server.server_addr().to_ip().unwrap().to_string();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (s, log) = (server.clone(), seen.clone());
+        let thread = std::thread::spawn(move || {
+            for mut request in s.incoming_requests() {
+                let mut body = String::new();
+                let _ = request.as_reader().read_to_string(&mut body);
+                let one = Seen {
+                    method: request.method().to_string(),
+                    url: request.url().to_owned(),
+                    authorization: request
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv("Authorization"))
+                        .map(|h| h.value.to_string()),
+                    body,
+                };
+                let (status, headers, bytes) = answer(&one);
+                log.lock().unwrap().push(one);
+                let mut response = tiny_http::Response::from_data(bytes).with_status_code(status);
+                for (k, v) in headers {
+                    response.add_header(
+                        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap(),
+                    );
+                }
+                let _ = request.respond(response);
+            }
+        });
+        Self {
+            server,
+            thread: Some(thread),
+            seen,
+            addr,
+        }
+    }
+
+    /// The requests seen so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
