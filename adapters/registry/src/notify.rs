@@ -17,7 +17,9 @@ use std::thread::JoinHandle;
 
 use imagestream::api;
 use imagestream::chrono::{DateTime, Utc};
-use imagestream::ports::{Authorizer, Clock, ImageStore, ImportRequest, Registry, StreamStore, Subject};
+use imagestream::ports::{
+    Authorizer, Clock, ImageStore, ImportRequest, Registry, StreamStore, Subject,
+};
 use imagestream::reference::{Digest, ImageReference, Namespace, StreamName};
 use imagestream::service::{ImageStreams, ServiceError};
 use imagestream::stream::{ImageStream, ImportMode, MANAGED_IMAGE_ANNOTATION};
@@ -331,7 +333,10 @@ where
 
     fn map(&self, event: &Event) -> Outcome {
         let id = event.id.clone();
-        let ignored = |why| Outcome::Ignored { id: id.clone(), why };
+        let ignored = |why| Outcome::Ignored {
+            id: id.clone(),
+            why,
+        };
         let failed = |error: String| Outcome::Failed {
             id: id.clone(),
             error,
@@ -487,7 +492,9 @@ pub struct Endpoint {
 
 impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Endpoint").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("Endpoint")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -508,13 +515,10 @@ impl Endpoint {
             addr: addr.to_owned(),
             reason: e.to_string(),
         })?;
-        let bound = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| EndpointError {
-                addr: addr.to_owned(),
-                reason: "not an IP listener".into(),
-            })?;
+        let bound = server.server_addr().to_ip().ok_or_else(|| EndpointError {
+            addr: addr.to_owned(),
+            reason: "not an IP listener".into(),
+        })?;
         let server = Arc::new(server);
         let expected = format!("Bearer {secret}");
         let s = server.clone();
@@ -599,11 +603,23 @@ mod tests {
         assert_eq!(a.target.repository, "ns/app");
         assert_eq!(a.request.method, "PUT");
         assert_eq!(a.actor.name, "dev");
-        assert_eq!(a.timestamp.unwrap().to_rfc3339(), "2024-01-02T03:04:05.123456789+00:00");
+        assert_eq!(
+            a.timestamp.unwrap().to_rfc3339(),
+            "2024-01-02T03:04:05.123456789+00:00"
+        );
         assert_eq!(e.events[1].action, Action::Other("weird".into()));
-        for bad in [&b"{"[..], b"[]", br#"{"events":[{"action":"push"}]}"#, br#"{"events":[{"id":"x","action":1}]}"#] {
+        for bad in [
+            &b"{"[..],
+            b"[]",
+            br#"{"events":[{"action":"push"}]}"#,
+            br#"{"events":[{"id":"x","action":1}]}"#,
+        ] {
             let err = Envelope::parse(bad).unwrap_err();
-            assert!(err.to_string().starts_with("invalid notification envelope: "), "{err}");
+            assert!(
+                err.to_string()
+                    .starts_with("invalid notification envelope: "),
+                "{err}"
+            );
         }
     }
 

@@ -32,6 +32,8 @@ pub struct Options {
     pub tls: Option<(String, String)>,
     /// Notification endpoint URL and the `Authorization` header value it sends.
     pub notify: Option<(String, String)>,
+    /// The port to listen on (a free one when `None`).
+    pub port: Option<u16>,
 }
 
 /// A running `docker-registry serve`.
@@ -49,7 +51,7 @@ impl TestRegistry {
 
     pub fn start_with(options: &Options) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let port = free_port();
+        let port = options.port.unwrap_or_else(free_port);
         let addr = format!("127.0.0.1:{port}");
         let root = dir.path();
         let mut config = format!(
