@@ -15,7 +15,7 @@ pub struct Credentials {
     pub username: String,
     /// The password.
     pub password: String,
-    /// An OAuth2 refresh token (`identitytoken`), used instead of the
+    /// An `OAuth2` refresh token (`identitytoken`), used instead of the
     /// password to obtain bearer tokens.
     pub identity_token: String,
 }
@@ -148,8 +148,8 @@ impl DockerConfig {
                     registry: key.clone(),
                     reason: "must be base64 of user:password".into(),
                 })?;
-                creds.username = user.to_owned();
-                creds.password = pass.to_owned();
+                user.clone_into(&mut creds.username);
+                pass.clone_into(&mut creds.password);
             }
             auths.insert(normalize_host(&key), creds);
         }

@@ -304,13 +304,13 @@ impl RegistryClient {
         self.config.credentials.credentials_for(host).cloned()
     }
 
-    fn target(&self, request: &ImportRequest) -> Result<(Target, String), RegistryError> {
+    fn target(&self, request: &ImportRequest) -> (Target, String) {
         let full = request.reference.docker_client_defaults();
         let registry = full.registry().unwrap_or("docker.io").to_owned();
         let host = full.as_v2().registry().unwrap_or(&registry).to_owned();
         let repository = full.repository_name();
         let credentials = self.credentials(request, &registry);
-        Ok((
+        (
             Target {
                 host,
                 insecure: request.insecure,
@@ -318,7 +318,7 @@ impl RegistryClient {
                 credentials,
             },
             repository,
-        ))
+        )
     }
 
     fn agent_for(&self, target: &Target, scheme: &str) -> &Agent {
@@ -358,9 +358,8 @@ impl RegistryClient {
             .get(&target.host)
             .copied();
         let schemes: &[&'static str] = match (target.insecure, cached) {
-            (false, _) => &["https"],
             (true, Some("http")) => &["http"],
-            (true, Some(_)) => &["https"],
+            (false, _) | (true, Some(_)) => &["https"],
             (true, None) => &["https", "http"],
         };
         let mut last = None;
@@ -694,7 +693,7 @@ impl RegistryClient {
     /// Resolves `request` like [`Registry::resolve`], also returning the
     /// raw manifest and config (what a mapping carries).
     pub fn fetch(&self, request: &ImportRequest) -> Result<FetchedImage, RegistryError> {
-        let (target, repository) = self.target(request)?;
+        let (target, repository) = self.target(request);
         let pinned = request.reference.digest();
         if request.reference.id().is_some() && pinned.is_none() {
             return Err(target.invalid(format_args!(
@@ -805,8 +804,12 @@ impl Registry for RegistryClient {
             #[serde(default)]
             tags: Option<Vec<String>>,
         }
-        let (mut target, repository) = self.target(request)?;
-        target.reference = request.reference.as_repository().as_str().to_owned();
+        let (mut target, repository) = self.target(request);
+        request
+            .reference
+            .as_repository()
+            .as_str()
+            .clone_into(&mut target.reference);
         let scope = format!("repository:{repository}:pull");
         let page = cap.clamp(1, 1000);
         let mut next = Some(format!("/v2/{repository}/tags/list?n={page}"));

@@ -416,7 +416,7 @@ mod tests {
         assert!(c.exposed_ports.contains_key("8080/tcp"));
         assert_eq!(
             meta.size,
-            100 + config.len() as i64,
+            100 + i64::try_from(config.len()).unwrap(),
             "a repeated layer counts once"
         );
         assert_eq!(

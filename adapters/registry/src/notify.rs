@@ -333,39 +333,15 @@ where
 
     fn map(&self, event: &Event) -> Outcome {
         let id = event.id.clone();
-        let ignored = |why| Outcome::Ignored {
-            id: id.clone(),
-            why,
-        };
         let failed = |error: String| Outcome::Failed {
             id: id.clone(),
             error,
         };
-        if event.action != Action::Push {
-            return ignored("not a push");
-        }
+        let (namespace, stream, digest) = match classify(event) {
+            Ok(v) => v,
+            Err(o) => return *o,
+        };
         let t = &event.target;
-        let media_type = t.media_type.split(';').next().unwrap_or("").trim();
-        if ![
-            manifest::DOCKER_MANIFEST,
-            manifest::DOCKER_MANIFEST_LIST,
-            manifest::OCI_MANIFEST,
-            manifest::OCI_INDEX,
-        ]
-        .contains(&media_type)
-        {
-            return ignored("not a manifest");
-        }
-        let Some((ns, name)) = t.repository.split_once('/') else {
-            return ignored("not a namespace/stream repository");
-        };
-        let (Ok(namespace), Ok(stream)) = (Namespace::parse(ns), StreamName::parse(name)) else {
-            return ignored("not a namespace/stream repository");
-        };
-        let digest = match Digest::parse(&t.digest) {
-            Ok(d) => d,
-            Err(e) => return failed(format!("invalid digest {:?}: {e}", t.digest)),
-        };
         let key = (t.repository.clone(), t.tag.clone());
         if !t.tag.is_empty()
             && let (Some(at), Some(newest)) = (
@@ -415,21 +391,7 @@ where
             image,
             tag: t.tag.clone(),
         };
-        let mut result = self.service.create_mapping(&self.subject, mapping.clone());
-        if let Err(ServiceError::NotFound { resource, .. }) = &result
-            && *resource == "imagestreams"
-        {
-            // Auto-provision the stream, as the integrated registry does.
-            let created = ImageStream::new(namespace.clone(), stream.clone())
-                .map_err(|e| ServiceError::BadRequest(e.to_string()))
-                .and_then(|s| self.service.create(&self.subject, s).map(|_| ()));
-            result = match created {
-                Ok(()) | Err(ServiceError::AlreadyExists { .. }) => {
-                    self.service.create_mapping(&self.subject, mapping)
-                }
-                Err(e) => Err(e),
-            };
-        }
+        let result = self.create_mapping(&namespace, &stream, mapping);
         match result {
             Ok(()) => {
                 if let Some(at) = event.timestamp {
@@ -447,6 +409,72 @@ where
             Err(e) => failed(e.to_string()),
         }
     }
+
+    /// Creates the mapping, creating a missing stream first (the
+    /// integrated registry's auto-provisioning).
+    fn create_mapping(
+        &self,
+        namespace: &Namespace,
+        stream: &StreamName,
+        mapping: api::ImageStreamMapping,
+    ) -> Result<(), ServiceError> {
+        match self.service.create_mapping(&self.subject, mapping.clone()) {
+            Err(ServiceError::NotFound {
+                resource: "imagestreams",
+                ..
+            }) => {
+                let created = ImageStream::new(namespace.clone(), stream.clone())
+                    .map_err(|e| ServiceError::BadRequest(e.to_string()))
+                    .and_then(|s| self.service.create(&self.subject, s).map(|_| ()));
+                match created {
+                    Ok(()) | Err(ServiceError::AlreadyExists { .. }) => {
+                        self.service.create_mapping(&self.subject, mapping)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// A push of a manifest into `namespace/stream`, or why the event is
+/// not one.
+fn classify(event: &Event) -> Result<(Namespace, StreamName, Digest), Box<Outcome>> {
+    let ignored = |why| {
+        Box::new(Outcome::Ignored {
+            id: event.id.clone(),
+            why,
+        })
+    };
+    if event.action != Action::Push {
+        return Err(ignored("not a push"));
+    }
+    let t = &event.target;
+    let media_type = t.media_type.split(';').next().unwrap_or("").trim();
+    if ![
+        manifest::DOCKER_MANIFEST,
+        manifest::DOCKER_MANIFEST_LIST,
+        manifest::OCI_MANIFEST,
+        manifest::OCI_INDEX,
+    ]
+    .contains(&media_type)
+    {
+        return Err(ignored("not a manifest"));
+    }
+    let Some((ns, name)) = t.repository.split_once('/') else {
+        return Err(ignored("not a namespace/stream repository"));
+    };
+    let (Ok(namespace), Ok(stream)) = (Namespace::parse(ns), StreamName::parse(name)) else {
+        return Err(ignored("not a namespace/stream repository"));
+    };
+    let digest = Digest::parse(&t.digest).map_err(|e| {
+        Box::new(Outcome::Failed {
+            id: event.id.clone(),
+            error: format!("invalid digest {:?}: {e}", t.digest),
+        })
+    })?;
+    Ok((namespace, stream, digest))
 }
 
 /// What the [`Endpoint`] hands envelopes to.

@@ -17,10 +17,10 @@ fn request(s: &str) -> ImportRequest {
 #[test]
 fn resolves_tags_and_digests_with_verified_content_in_two_requests() {
     let registry = TestRegistry::start();
-    let pusher = Pusher::new(&registry);
+    let push = Pusher::new(&registry);
     let client = RegistryClient::new(ClientConfig::new());
     for (tag, media_type) in [("oci", OCI_MANIFEST), ("docker", DOCKER_MANIFEST)] {
-        let pushed = pusher.image("team/app", Some(tag), "amd64", media_type);
+        let pushed = push.image("team/app", Some(tag), "amd64", media_type);
         let before = client.requests();
         let image = client
             .resolve(&request(&format!("{}/team/app:{tag}", registry.addr)))
@@ -35,7 +35,7 @@ fn resolves_tags_and_digests_with_verified_content_in_two_requests() {
         let expected: Vec<_> = pushed
             .layers
             .iter()
-            .map(|(d, n)| (d.to_string(), *n as i64))
+            .map(|(d, n)| (d.to_string(), i64::try_from(*n).unwrap()))
             .collect();
         assert_eq!(layers, expected);
         assert!(
@@ -66,10 +66,10 @@ fn resolves_tags_and_digests_with_verified_content_in_two_requests() {
 #[test]
 fn manifest_lists_in_both_import_modes() {
     let registry = TestRegistry::start();
-    let pusher = Pusher::new(&registry);
+    let push = Pusher::new(&registry);
     let client = RegistryClient::new(ClientConfig::new());
     for (tag, media_type) in [("oci", OCI_INDEX), ("docker", DOCKER_LIST)] {
-        let (index, _, amd, arm) = pusher.index("multi/arch", tag, media_type);
+        let (index, _, amd, arm) = push.index("multi/arch", tag, media_type);
         let reference = format!("{}/multi/arch:{tag}", registry.addr);
         // Legacy (and unset, the cluster default): linux/amd64.
         for mode in [ImportMode::Legacy, ImportMode::Unset] {
@@ -116,7 +116,10 @@ fn manifest_lists_in_both_import_modes() {
                 ),
             ]
         );
-        assert_eq!(kept.manifests[1].manifest_size, amd.manifest.len() as i64);
+        assert_eq!(
+            kept.manifests[1].manifest_size,
+            i64::try_from(amd.manifest.len()).unwrap()
+        );
         // A configured preferred platform wins.
         let arm_client = RegistryClient::new(
             ClientConfig::new().preferred_platform(Platform::new("linux", "arm64")),
@@ -139,8 +142,8 @@ fn manifest_lists_in_both_import_modes() {
 #[test]
 fn missing_images_unreachable_registries_and_corrupt_manifests_become_openshift_conditions() {
     let registry = TestRegistry::start();
-    let pusher = Pusher::new(&registry);
-    let pushed = pusher.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
+    let push = Pusher::new(&registry);
+    let pushed = push.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
     let client = RegistryClient::new(ClientConfig::new());
 
     let missing_tag = format!("{}/team/app:nope", registry.addr);
@@ -225,10 +228,10 @@ fn support_root(registry: &TestRegistry) -> std::path::PathBuf {
 #[test]
 fn lists_250_tags_in_full_and_caps() {
     let registry = TestRegistry::start();
-    let pusher = Pusher::new(&registry);
-    let image = pusher.image("many/tags", Some("t000"), "amd64", OCI_MANIFEST);
+    let push = Pusher::new(&registry);
+    let image = push.image("many/tags", Some("t000"), "amd64", OCI_MANIFEST);
     for i in 1..250 {
-        pusher.manifest(
+        push.manifest(
             "many/tags",
             &format!("t{i:03}"),
             OCI_MANIFEST,

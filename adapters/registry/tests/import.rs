@@ -71,9 +71,9 @@ fn state(
 #[test]
 fn imports_by_tag_and_digest_in_both_modes_and_picks_up_a_repushed_tag() {
     let registry = TestRegistry::start();
-    let pusher = Pusher::new(&registry);
-    let v1 = pusher.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
-    let (index, _, amd, _) = pusher.index("team/multi", "latest", OCI_INDEX);
+    let push = Pusher::new(&registry);
+    let v1 = push.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
+    let (index, _, amd, _) = push.index("team/multi", "latest", OCI_INDEX);
     let service = service(RegistryClient::new(ClientConfig::new()));
     let admin = Subject::system_admin();
     let ns = Namespace::parse("test").unwrap();
@@ -143,7 +143,7 @@ fn imports_by_tag_and_digest_in_both_modes_and_picks_up_a_repushed_tag() {
     service.import_scheduled(&admin, &ns, &app).unwrap();
     assert_eq!(state(&service, &ns, "app", "v1").1, 1);
     // Re-pushed: the scheduled import picks the new image up.
-    let v2 = pusher.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
+    let v2 = push.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
     service.import_scheduled(&admin, &ns, &app).unwrap();
     assert_eq!(
         state(&service, &ns, "app", "v1"),
@@ -157,12 +157,12 @@ fn failures_become_openshift_conditions_and_pull_secrets_fix_the_secured_step() 
         htpasswd: Some(("dev".into(), "pw".into())),
         ..Options::default()
     });
-    let pusher = Pusher::with(
+    let push = Pusher::with(
         format!("http://{}", registry.addr),
         None,
         Some(("dev", "pw")),
     );
-    let pushed = pusher.image("secured/app", Some("v1"), "amd64", OCI_MANIFEST);
+    let pushed = push.image("secured/app", Some("v1"), "amd64", OCI_MANIFEST);
     let secrets = Arc::new(MemoryPullSecrets::new());
     let service =
         service(RegistryClient::new(ClientConfig::new()).with_pull_secrets(secrets.clone()));

@@ -135,9 +135,9 @@ fn push_event(id: &str, repo: &str, tag: &str, digest: &Digest, at: &str) -> Str
 #[test]
 fn a_push_becomes_a_mapping_and_replays_change_nothing() {
     let s = setup();
-    let pusher = Pusher::new(&s.registry);
+    let push = Pusher::new(&s.registry);
     // The stream does not exist: the receiver provisions it.
-    let pushed = pusher.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
+    let pushed = push.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
     let (image, len, pull_spec) = wait_for("the mapping of team/app:v1", || {
         current(&s.service, "team", "app", "v1")
     });
@@ -168,7 +168,7 @@ fn a_push_becomes_a_mapping_and_replays_change_nothing() {
     );
 
     // A second push of the tag: a second history entry.
-    let v2 = pusher.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
+    let v2 = push.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
     wait_for("the second mapping", || {
         current(&s.service, "team", "app", "v1")
             .filter(|(i, n, _)| *i == v2.digest.to_string() && *n == 2)
@@ -176,7 +176,7 @@ fn a_push_becomes_a_mapping_and_replays_change_nothing() {
 
     // An index: the children pushed by digest are stored without moving a
     // tag; the index is mapped under its tag.
-    let (index, _, amd, arm) = pusher.index("team/multi", "latest", OCI_INDEX);
+    let (index, _, amd, arm) = push.index("team/multi", "latest", OCI_INDEX);
     wait_for("the index mapping", || {
         current(&s.service, "team", "multi", "latest").filter(|(i, _, _)| *i == index.to_string())
     });
@@ -238,10 +238,10 @@ fn a_push_becomes_a_mapping_and_replays_change_nothing() {
 #[test]
 fn reordered_deliveries_pulls_deletes_and_unauthenticated_posts() {
     let s = setup();
-    let pusher = Pusher::new(&s.registry);
+    let push = Pusher::new(&s.registry);
     // Two images pushed by digest only (stored, no tag).
-    let old = pusher.image("team/re", None, "amd64", OCI_MANIFEST);
-    let new = pusher.image("team/re", None, "amd64", OCI_MANIFEST);
+    let old = push.image("team/re", None, "amd64", OCI_MANIFEST);
+    let new = push.image("team/re", None, "amd64", OCI_MANIFEST);
     let newer = push_event("n-1", "team/re", "t", &new.digest, "2030-01-01T00:00:02Z");
     let older = push_event("o-1", "team/re", "t", &old.digest, "2030-01-01T00:00:01Z");
     // Delivered newest first: the older one does not move the tag back.

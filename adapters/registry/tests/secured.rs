@@ -35,12 +35,12 @@ fn htpasswd_registry_uses_the_importing_namespaces_pull_secret() {
         htpasswd: Some(("alice".into(), "s3cret".into())),
         ..Options::default()
     });
-    let pusher = Pusher::with(
+    let push = Pusher::with(
         format!("http://{}", registry.addr),
         None,
         Some(("alice", "s3cret")),
     );
-    let pushed = pusher.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
+    let pushed = push.image("team/app", Some("v1"), "amd64", OCI_MANIFEST);
     let secrets = Arc::new(MemoryPullSecrets::new());
     secrets.insert(
         &ns("team-a"),
@@ -109,8 +109,8 @@ fn tls_registry_with_a_test_ca() {
         tls: Some((cert, key)),
         ..Options::default()
     });
-    let pusher = Pusher::with(format!("https://{}", registry.addr), Some(&ca), None);
-    let pushed = pusher.image("secure/app", Some("v1"), "amd64", OCI_MANIFEST);
+    let push = Pusher::with(format!("https://{}", registry.addr), Some(&ca), None);
+    let pushed = push.image("secure/app", Some("v1"), "amd64", OCI_MANIFEST);
     let reference = ImageReference::parse(&format!("{}/secure/app:v1", registry.addr)).unwrap();
     let trusted = RegistryClient::new(
         ClientConfig::new()
