@@ -437,10 +437,19 @@ impl RegistryClient {
                 .filter(|c| known && !c.username.is_empty())
                 .map(Credentials::basic_header)
         };
+        let from_cache = cached.is_some();
         let auth = cached.or_else(basic);
         let response = self.send(agent, url, accept, auth.as_deref())?;
-        if response.status().as_u16() != 401 || auth.is_some() {
+        if response.status().as_u16() != 401 || (auth.is_some() && !from_cache) {
             return Ok(response);
+        }
+        if from_cache {
+            // The registry no longer takes the cached token: forget it and
+            // answer the challenge once more.
+            self.tokens
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&key);
         }
         let Some(challenge) = response
             .headers()

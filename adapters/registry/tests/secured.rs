@@ -168,8 +168,16 @@ fn bearer_tokens_are_fetched_once_per_scope_and_credentials() {
     );
     let addr_cell = Arc::new(std::sync::OnceLock::<String>::new());
     let addr_for = addr_cell.clone();
+    // After `rotated`, the registry only takes the second token.
+    let rotated = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rotated_in = rotated.clone();
     let server = FakeServer::start(move |seen| {
         let addr = addr_for.get().cloned().unwrap_or_default();
+        let current = if rotated_in.load(std::sync::atomic::Ordering::SeqCst) {
+            "tok-2"
+        } else {
+            "tok-1"
+        };
         if seen.url.starts_with("/token") {
             assert!(
                 seen.url.contains("service=fake")
@@ -181,13 +189,13 @@ fn bearer_tokens_are_fetched_once_per_scope_and_credentials() {
                 (
                     200,
                     vec![],
-                    br#"{"token":"tok-1","expires_in":300}"#.to_vec(),
+                    format!(r#"{{"token":"{current}","expires_in":300}}"#).into_bytes(),
                 )
             } else {
                 (401, vec![], b"{}".to_vec())
             };
         }
-        if seen.authorization.as_deref() != Some("Bearer tok-1") {
+        if seen.authorization.as_deref() != Some(format!("Bearer {current}").as_str()) {
             let challenge = format!(
                 r#"Bearer realm="http://{addr}/token",service="fake",scope="repository:org/app:pull""#
             );
@@ -232,6 +240,15 @@ fn bearer_tokens_are_fetched_once_per_scope_and_credentials() {
         .filter(|s| s.url.starts_with("/token"))
         .count();
     assert_eq!(tokens, 1, "one token for the scope");
+    // A token the registry no longer takes is dropped and renewed once.
+    rotated.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(client.resolve(&ask).unwrap().digest, expected_digest);
+    let tokens = server
+        .seen()
+        .iter()
+        .filter(|s| s.url.starts_with("/token"))
+        .count();
+    assert_eq!(tokens, 2);
     // Other credentials do not reuse the token, and are refused.
     let mut wrong = DockerConfig::default();
     wrong.insert(&server.addr, Credentials::basic("bob", "nope"));

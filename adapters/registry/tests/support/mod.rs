@@ -34,6 +34,9 @@ pub struct Options {
     pub notify: Option<(String, String)>,
     /// The port to listen on (a free one when `None`).
     pub port: Option<u16>,
+    /// The log level (`warn` when `None`); at `info` the registry logs one
+    /// `response completed` line per request.
+    pub log_level: Option<&'static str>,
 }
 
 /// A running `docker-registry serve`.
@@ -55,7 +58,8 @@ impl TestRegistry {
         let addr = format!("127.0.0.1:{port}");
         let root = dir.path();
         let mut config = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
+            "version: 0.1\nlog:\n  level: {}\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
+            options.log_level.unwrap_or("warn"),
             root.join("data").display()
         );
         if let Some((cert, key)) = &options.tls {
@@ -129,6 +133,13 @@ impl TestRegistry {
     /// The registry's temporary directory (config, `data/` storage, log).
     pub fn root(&self) -> &std::path::Path {
         self.dir.path()
+    }
+
+    /// How many requests the registry has answered (needs `log_level:
+    /// info`); waits briefly for the log to settle.
+    pub fn requests_answered(&self) -> usize {
+        std::thread::sleep(Duration::from_millis(200));
+        self.log().matches("response completed").count()
     }
 
     /// The registry's log so far.
