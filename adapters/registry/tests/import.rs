@@ -215,6 +215,51 @@ fn failures_become_openshift_conditions_and_pull_secrets_fix_the_secured_step() 
     );
 }
 
+#[test]
+fn a_corrupted_manifest_becomes_a_bad_request_condition_and_stores_nothing() {
+    let registry = TestRegistry::start();
+    let push = Pusher::new(&registry);
+    let image = push.image("team/app", Some("bad"), "amd64", OCI_MANIFEST);
+    let hex = image.digest.hex();
+    let blob = registry.root().join(format!(
+        "data/docker/registry/v2/blobs/sha256/{}/{hex}/data",
+        &hex[..2]
+    ));
+    let mut bytes = std::fs::read(&blob).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&blob, bytes).unwrap();
+    let service = service(RegistryClient::new(ClientConfig::new()));
+    let ns = Namespace::parse("test").unwrap();
+    let from = format!("{}/team/app:bad", registry.addr);
+    tag(&service, &ns, &from, "app:bad", |c| c);
+    service
+        .import(
+            &Subject::system_admin(),
+            &ns,
+            &StreamName::parse("app").unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        state(&service, &ns, "app", "bad"),
+        (
+            None,
+            0,
+            Some((
+                "BadRequest".into(),
+                format!(
+                    "invalid image \"{from}\": the manifest does not match the digest {} the registry sent",
+                    image.digest
+                )
+            ))
+        )
+    );
+    assert!(
+        service
+            .image(&Subject::system_admin(), &image.digest)
+            .is_err()
+    );
+}
+
 fn base64_auth(user: &str, password: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
