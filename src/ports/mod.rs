@@ -10,6 +10,7 @@
 //! | [`Clock`] | [`SystemClock`], [`ManualClock`] | now |
 //! | [`Authorizer`] | [`Rbac`], [`AllowAll`] | who may do what |
 //! | [`PullSecrets`] | [`MemoryPullSecrets`] | a namespace's registry credentials |
+//! | [`Lease`] | [`MemoryLease`] | which replica of a controller works |
 //!
 //! The traits are not sealed: implement them for etcd, a database, a real
 //! registry client or your cluster's authorizer (see [`StreamStore`] for a
@@ -17,6 +18,7 @@
 
 mod authz;
 mod clock;
+mod lease;
 mod memory;
 mod registry;
 mod secrets;
@@ -24,6 +26,7 @@ mod store;
 
 pub use authz::{AllowAll, Authorizer, Decision, Forbidden, Rbac, Resource, Subject, Verb};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use lease::{Held, Lease, LeaseError, MemoryLease};
 pub use memory::{DEFAULT_LOG_CAPACITY, MemoryStore};
 pub use registry::{
     ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry, TagList,

@@ -4,8 +4,8 @@
 use imagestream::{api, stream};
 use insta::{assert_snapshot, assert_yaml_snapshot};
 
-const SEED_STREAM: &str = include_str!("fixtures/seed_imagestream.yaml");
-const SEED_MAPPING: &str = include_str!("fixtures/seed_mapping.yaml");
+const SEED_STREAM: &str = include_str!("../fixtures/seed_imagestream.yaml");
+const SEED_MAPPING: &str = include_str!("../fixtures/seed_mapping.yaml");
 
 fn seed_stream() -> api::ImageStream {
     serde_saphyr::from_str(SEED_STREAM).expect("the seed's ImageStream reads")

@@ -15,11 +15,10 @@ use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagN
 use imagestream::service::{ImageStreams, ServiceError};
 use imagestream::stream::{ImageStream, MANAGED_IMAGE_ANNOTATION, SpecTag, TagEvent, TagSource};
 
-#[path = "util/hooked.rs"]
-mod hooked;
+use crate::util::hooked;
 use hooked::Hooked;
 
-const SEED_MAPPING: &str = include_str!("fixtures/seed_mapping.yaml");
+const SEED_MAPPING: &str = include_str!("../fixtures/seed_mapping.yaml");
 
 fn ns(s: &str) -> Namespace {
     Namespace::parse(s).unwrap()

@@ -17,8 +17,7 @@ use imagestream::stream::{
 };
 use insta::assert_snapshot;
 
-#[path = "util/hooked.rs"]
-mod hooked;
+use crate::util::hooked;
 use hooked::Hooked;
 
 fn ns(s: &str) -> Namespace {

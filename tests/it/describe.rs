@@ -61,7 +61,7 @@ fn seed_python(created_ago: TimeDelta, event_ago: TimeDelta) -> ImageStream {
 #[test]
 fn seed_describe_is_python() {
     let is = seed_python(TimeDelta::seconds(75), TimeDelta::seconds(75));
-    let expected = include_str!("fixtures/describe/seed_is_python.txt");
+    let expected = include_str!("../fixtures/describe/seed_is_python.txt");
     assert_eq!(describe_image_stream(&is, now(), Style::Classic), expected);
 }
 
@@ -80,7 +80,7 @@ fn seed_describe_is_python_after_oc_tag() {
         &SpecContext::new(now() - TimeDelta::seconds(80)),
     )
     .unwrap();
-    let expected = include_str!("fixtures/describe/seed_is_python_after_tag.txt");
+    let expected = include_str!("../fixtures/describe/seed_is_python_after_tag.txt");
     assert_eq!(describe_image_stream(&is, now(), Style::Classic), expected);
 }
 
@@ -132,7 +132,7 @@ fn seed_describe_istag_python_latest() {
         image: seed_image(),
         ..Default::default()
     };
-    let expected = include_str!("fixtures/describe/seed_istag_python_latest.txt");
+    let expected = include_str!("../fixtures/describe/seed_istag_python_latest.txt");
     assert_eq!(
         describe_image_stream_tag(&istag, now(), Style::Classic),
         expected

@@ -1,7 +1,7 @@
 //! Reference parsing conformance: the upstream Go test tables, kept as data
 //! in `tests/fixtures/references/`, plus the behaviour of each accessor.
 
-mod util;
+use crate::util;
 
 use imagestream::reference::{
     AnyReference, Digest, DockerReference, ErrorKind, ImageReference, parse_any, parse_docker_ref,
@@ -24,7 +24,7 @@ fn docker_field(r: &DockerReference, k: &str) -> String {
 
 #[test]
 fn distribution_strict_table() {
-    let cases = util::load(include_str!("fixtures/references/strict.txt"));
+    let cases = util::load(include_str!("../fixtures/references/strict.txt"));
     assert!(cases.len() > 100);
     util::run("strict.txt", &cases, DockerReference::parse, docker_field);
     // Parse's String() is the input for every accepted case.
@@ -37,7 +37,7 @@ fn distribution_strict_table() {
 
 #[test]
 fn distribution_normalized_table() {
-    let cases = util::load(include_str!("fixtures/references/normalized.txt"));
+    let cases = util::load(include_str!("../fixtures/references/normalized.txt"));
     assert!(cases.len() > 80);
     util::run(
         "normalized.txt",
@@ -49,7 +49,7 @@ fn distribution_normalized_table() {
 
 #[test]
 fn openshift_table() {
-    let cases = util::load(include_str!("fixtures/references/openshift.txt"));
+    let cases = util::load(include_str!("../fixtures/references/openshift.txt"));
     assert!(cases.len() > 50);
     util::run(
         "openshift.txt",

@@ -1,8 +1,7 @@
 //! The ports' in-memory defaults: the store conformance suite, clocks,
 //! the static registry, and the authorization matrix.
 
-#[path = "util/store_conformance.rs"]
-mod store_conformance;
+use crate::util::store_conformance;
 
 use imagestream::chrono::{TimeDelta, TimeZone, Utc};
 use imagestream::ports::{

@@ -2,6 +2,11 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod alloc;
+pub mod hooked;
+pub mod store_conformance;
+pub mod workloads;
+
 /// One conformance case: an input and the expected outcome.
 #[derive(Debug)]
 pub struct Case {
