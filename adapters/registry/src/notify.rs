@@ -512,6 +512,28 @@ pub struct EndpointError {
 /// `notifications.endpoints[].headers`); anything without the secret gets
 /// 401 and reaches nothing. A bad envelope gets 400, one the handler could
 /// not finish 503 (the registry retries), else 200. Stops on drop.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use imagestream_registry::notify::{Endpoint, Envelope, EnvelopeHandler};
+///
+/// #[derive(Default)]
+/// struct Count(AtomicUsize);
+/// impl EnvelopeHandler for Count {
+///     fn handle(&self, envelope: &Envelope) -> bool {
+///         self.0.fetch_add(envelope.events.len(), Ordering::SeqCst);
+///         true
+///     }
+/// }
+///
+/// let count = Arc::new(Count::default());
+/// let endpoint = Endpoint::start("127.0.0.1:0", "s3cret", count.clone())?;
+/// // The registry's config: notifications.endpoints[].url = http://<addr>/,
+/// // headers: {Authorization: ["Bearer s3cret"]}.
+/// assert!(endpoint.addr().ip().is_loopback());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Endpoint {
     server: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
