@@ -18,7 +18,8 @@ use std::thread::JoinHandle;
 use imagestream::api;
 use imagestream::chrono::{DateTime, Utc};
 use imagestream::ports::{
-    Authorizer, Clock, ImageStore, ImportRequest, Registry, StreamStore, Subject,
+    Authorizer, Clock, Decision, ImageStore, ImportRequest, Registry, Resource, StreamStore,
+    Subject, Verb,
 };
 use imagestream::reference::{Digest, ImageReference, Namespace, StreamName};
 use imagestream::service::{ImageStreams, ServiceError};
@@ -375,6 +376,19 @@ where
             .annotations
             .insert(MANAGED_IMAGE_ANNOTATION.to_owned(), "true".to_owned());
         if t.tag.is_empty() {
+            // The image alone: the subject must be allowed to create images.
+            if let Decision::Deny(reason) = self.service.authorizer().check(
+                &self.subject,
+                Verb::Create,
+                Resource::Images,
+                None,
+                Some(digest.as_str()),
+            ) {
+                return failed(format!(
+                    "{} may not create images: {reason}",
+                    self.subject.name()
+                ));
+            }
             return match self.service.store().create_image_if_absent(image) {
                 Ok(_) => Outcome::Stored { image: digest },
                 Err(e) => failed(e.to_string()),

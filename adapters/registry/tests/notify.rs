@@ -332,3 +332,47 @@ fn reordered_deliveries_pulls_deletes_and_unauthenticated_posts() {
         new.digest.to_string()
     );
 }
+
+#[test]
+fn a_receiver_without_rights_writes_nothing() {
+    let s = setup();
+    let push = Pusher::new(&s.registry);
+    let image = push.image("team/locked", None, "amd64", OCI_MANIFEST);
+    let intruder = Receiver::new(
+        s.service.clone(),
+        Arc::new(RegistryClient::new(ClientConfig::new())),
+        s.registry.addr.clone(),
+        Subject::user("intruder"),
+    )
+    .insecure(true);
+    let events = format!(
+        r#"{{"events":[{},{}]}}"#,
+        push_event(
+            "x-1",
+            "team/locked",
+            "v1",
+            &image.digest,
+            "2030-01-01T00:00:01Z"
+        ),
+        push_event(
+            "x-2",
+            "team/locked",
+            "",
+            &image.digest,
+            "2030-01-01T00:00:02Z"
+        ),
+    );
+    let outcomes = intruder.receive(&Envelope::parse(events.as_bytes()).unwrap());
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Outcome::Failed { .. })),
+        "{outcomes:?}"
+    );
+    assert!(current(&s.service, "team", "locked", "v1").is_none());
+    let Outcome::Failed { error, .. } = &outcomes[1] else {
+        unreachable!()
+    };
+    assert!(
+        error.starts_with("intruder may not create images"),
+        "{error}"
+    );
+}
