@@ -337,3 +337,78 @@ fn tag_listing_follows_link_pages_up_to_the_cap() {
     let ten = client.list_tags(&repo, 10).unwrap();
     assert_eq!((ten.tags, ten.truncated), (all[..10].to_vec(), true));
 }
+
+/// An identity token (`identitytoken` in a pull secret) is exchanged with
+/// an `OAuth2` refresh-token `POST`, as docker clients do.
+#[test]
+fn identity_tokens_use_the_oauth2_refresh_grant() {
+    let addr_cell = Arc::new(std::sync::OnceLock::<String>::new());
+    let addr_for = addr_cell.clone();
+    let server = FakeServer::start(move |seen| {
+        let addr = addr_for.get().cloned().unwrap_or_default();
+        if seen.url.starts_with("/token") {
+            let ok = seen.method == "POST"
+                && seen.body.contains("grant_type=refresh_token")
+                && seen.body.contains("refresh_token=refresh-me");
+            return if ok {
+                (200, vec![], br#"{"access_token":"at-1"}"#.to_vec())
+            } else {
+                (400, vec![], b"{}".to_vec())
+            };
+        }
+        if seen.authorization.as_deref() == Some("Bearer at-1") {
+            return (404, vec![], b"{}".to_vec());
+        }
+        let challenge = format!(r#"Bearer realm="http://{addr}/token",service="fake""#);
+        (
+            401,
+            vec![("WWW-Authenticate".into(), challenge)],
+            b"{}".to_vec(),
+        )
+    });
+    addr_cell.set(server.addr.clone()).unwrap();
+    let config = DockerConfig::parse(&format!(
+        r#"{{"auths":{{"{}":{{"identitytoken":"refresh-me"}}}}}}"#,
+        server.addr
+    ))
+    .unwrap();
+    let client = RegistryClient::new(fast().credentials(config));
+    let ask =
+        ImportRequest::new(ImageReference::parse(&format!("{}/org/app:v1", server.addr)).unwrap())
+            .insecure(true);
+    // Authenticated with the access token, the registry says 404: NotFound,
+    // not Unauthorized.
+    assert_eq!(client.resolve(&ask).unwrap_err().reason(), "NotFound");
+    let posts = server
+        .seen()
+        .iter()
+        .filter(|s| s.url.starts_with("/token") && s.method == "POST")
+        .count();
+    assert_eq!(posts, 1);
+}
+
+/// A registry that accepts connections and never answers: the read
+/// timeout turns it into `Unreachable`, quickly.
+#[test]
+fn a_silent_registry_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let held = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten().take(4) {
+            keep.lock().unwrap().push(stream);
+        }
+    });
+    let client = RegistryClient::new(fast());
+    let started = std::time::Instant::now();
+    let e = client
+        .resolve(
+            &ImportRequest::new(ImageReference::parse(&format!("{addr}/a/b:c")).unwrap())
+                .insecure(true),
+        )
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::Unreachable { .. }), "{e:?}");
+    assert!(e.to_string().to_lowercase().contains("timeout"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
