@@ -412,3 +412,73 @@ fn a_silent_registry_times_out() {
     assert!(e.to_string().to_lowercase().contains("timeout"), "{e}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+fn sha512(bytes: &[u8]) -> Digest {
+    use sha2::Digest as _;
+    let hex: String = sha2::Sha512::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Digest::parse(&format!("sha512:{hex}")).unwrap()
+}
+
+/// Registries may name manifests by sha512: the digest the registry sends
+/// and a pinned sha512 digest are both verified.
+#[test]
+fn sha512_digests_are_verified() {
+    let config = br#"{"architecture":"amd64","os":"linux"}"#.to_vec();
+    let config_digest = Digest::of_sha256(&config);
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[]}}"#,
+        config.len()
+    );
+    let good = sha512(manifest.as_bytes());
+    let wrong = sha512(b"something else");
+    let (header_good, body) = (good.clone(), manifest.clone());
+    let server = FakeServer::start(move |seen| {
+        if seen.url.contains("/manifests/") {
+            let said = if seen.url.contains("liar") {
+                wrong.to_string()
+            } else {
+                header_good.to_string()
+            };
+            (
+                200,
+                vec![
+                    ("Content-Type".into(), OCI_MANIFEST.into()),
+                    ("Docker-Content-Digest".into(), said),
+                ],
+                body.clone().into_bytes(),
+            )
+        } else {
+            (200, vec![], config.clone())
+        }
+    });
+    let client = RegistryClient::new(fast());
+    let ask = |r: String| ImportRequest::new(ImageReference::parse(&r).unwrap()).insecure(true);
+    let image = client
+        .resolve(&ask(format!("{}/org/app:v1", server.addr)))
+        .unwrap();
+    assert_eq!(image.digest, good);
+    let pinned = client
+        .resolve(&ask(format!("{}/org/app@{good}", server.addr)))
+        .unwrap();
+    assert_eq!(pinned.digest, good);
+    let e = client
+        .resolve(&ask(format!("{}/org/liar:v1", server.addr)))
+        .unwrap_err();
+    assert_eq!(e.reason(), "BadRequest");
+    assert!(
+        e.to_string().contains("does not match the digest sha512:"),
+        "{e}"
+    );
+    let other = sha512(b"pinned elsewhere");
+    let e = client
+        .resolve(&ask(format!("{}/org/app@{other}", server.addr)))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("does not match the digest {other}")),
+        "{e}"
+    );
+}
