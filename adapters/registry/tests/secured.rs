@@ -415,10 +415,11 @@ fn a_silent_registry_times_out() {
 
 fn sha512(bytes: &[u8]) -> Digest {
     use sha2::Digest as _;
-    let hex: String = sha2::Sha512::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    use std::fmt::Write as _;
+    let mut hex = String::new();
+    for b in sha2::Sha512::digest(bytes) {
+        let _ = write!(hex, "{b:02x}");
+    }
     Digest::parse(&format!("sha512:{hex}")).unwrap()
 }
 
