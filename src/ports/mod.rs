@@ -9,6 +9,7 @@
 //! | [`Registry`] | [`StaticRegistry`] | resolving external references at import |
 //! | [`Clock`] | [`SystemClock`], [`ManualClock`] | now |
 //! | [`Authorizer`] | [`Rbac`], [`AllowAll`] | who may do what |
+//! | [`PullSecrets`] | [`MemoryPullSecrets`] | a namespace's registry credentials |
 //! | [`Lease`] | [`MemoryLease`] | which replica of a controller works |
 //!
 //! The traits are not sealed: implement them for etcd, a database, a real
@@ -20,6 +21,7 @@ mod clock;
 mod lease;
 mod memory;
 mod registry;
+mod secrets;
 mod store;
 
 pub use authz::{
@@ -31,4 +33,5 @@ pub use memory::{DEFAULT_LOG_BYTES, DEFAULT_LOG_CAPACITY, MemoryStore};
 pub use registry::{
     ImportRequest, ImportedImage, Registry, RegistryError, StaticRegistry, TagList,
 };
+pub use secrets::{MemoryPullSecrets, PullSecret, PullSecrets};
 pub use store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStore};

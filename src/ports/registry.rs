@@ -1,11 +1,11 @@
 //! Container registries, as a port.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::api;
-use crate::reference::{Digest, ImageReference};
+use crate::reference::{Digest, ImageReference, Namespace};
 use crate::stream::ImportMode;
 
 /// What to import.
@@ -18,6 +18,10 @@ pub struct ImportRequest {
     pub insecure: bool,
     /// How to import manifest lists.
     pub import_mode: ImportMode,
+    /// The namespace importing: its pull secrets are the credentials
+    /// (see [`PullSecrets`](super::PullSecrets)); `None` imports
+    /// anonymously.
+    pub namespace: Option<Namespace>,
 }
 
 impl ImportRequest {
@@ -28,7 +32,30 @@ impl ImportRequest {
             reference,
             insecure: false,
             import_mode: ImportMode::Unset,
+            namespace: None,
         }
+    }
+
+    /// The same request, made on behalf of `namespace` (with its pull
+    /// secrets).
+    #[must_use]
+    pub fn in_namespace(mut self, namespace: Namespace) -> Self {
+        self.namespace = Some(namespace);
+        self
+    }
+
+    /// The same request, with plain HTTP and unverified TLS allowed or not.
+    #[must_use]
+    pub fn insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
+    /// The same request, with another import mode.
+    #[must_use]
+    pub fn import_mode(mut self, mode: ImportMode) -> Self {
+        self.import_mode = mode;
+        self
     }
 }
 
@@ -173,19 +200,10 @@ pub trait Registry: Send + Sync {
     /// tags are read; more than `cap` sets [`TagList::truncated`]. This is
     /// what a repository import (`oc import-image --all`) asks for.
     ///
-    /// The default cannot list: it answers `Invalid` (`listing tags is not
-    /// supported`), so a repository import reports a failure.
-    ///
     /// # Errors
     ///
     /// As [`resolve`](Self::resolve); a missing repository is `NotFound`.
-    fn list_tags(&self, request: &ImportRequest, cap: usize) -> Result<TagList, RegistryError> {
-        let _ = cap;
-        Err(RegistryError::Invalid {
-            reference: request.reference.as_str().to_owned(),
-            reason: "listing tags is not supported".into(),
-        })
-    }
+    fn list_tags(&self, request: &ImportRequest, cap: usize) -> Result<TagList, RegistryError>;
 }
 
 /// A registry answering from a table, with scripted failures: for tests,
@@ -193,11 +211,26 @@ pub trait Registry: Send + Sync {
 /// (`python:3.6` is `docker.io/library/python:3.6`).
 #[derive(Debug, Default)]
 pub struct StaticRegistry {
-    table: Mutex<BTreeMap<String, Result<ImportedImage, RegistryError>>>,
+    table: Mutex<Table>,
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    answers: BTreeMap<String, Result<ImportedImage, RegistryError>>,
+    /// Repository (after Docker defaults) to the tags served in it.
+    tags: BTreeMap<String, BTreeSet<String>>,
 }
 
 fn key(r: &ImageReference) -> String {
     r.docker_client_defaults().as_str().to_owned()
+}
+
+/// The repository of `r` after Docker defaults, without tag or id.
+fn repository_key(r: &ImageReference) -> String {
+    r.docker_client_defaults()
+        .as_repository()
+        .as_str()
+        .to_owned()
 }
 
 impl StaticRegistry {
@@ -207,20 +240,33 @@ impl StaticRegistry {
         Self::default()
     }
 
-    /// Serves `image` for `reference`.
+    /// Serves `image` for `reference`; a tagged reference (without an id)
+    /// also lists its tag in [`list_tags`](Registry::list_tags).
     pub fn insert(&self, reference: &ImageReference, image: ImportedImage) {
-        self.table
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key(reference), Ok(image));
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        if reference.id().is_none() {
+            let tag = reference.docker_client_defaults();
+            if let Some(tag) = tag.tag() {
+                table
+                    .tags
+                    .entry(repository_key(reference))
+                    .or_default()
+                    .insert(tag.to_owned());
+            }
+        }
+        table.answers.insert(key(reference), Ok(image));
     }
 
-    /// Fails lookups of `reference` with `error`.
+    /// Fails lookups of `reference` with `error` (tag listings of its
+    /// repository too, when the reference has neither tag nor id).
     pub fn fail(&self, reference: &ImageReference, error: RegistryError) {
-        self.table
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key(reference), Err(error));
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        if reference.tag().is_none() && reference.id().is_none() {
+            table
+                .answers
+                .insert(repository_key(reference), Err(error.clone()));
+        }
+        table.answers.insert(key(reference), Err(error));
     }
 }
 
@@ -229,6 +275,7 @@ impl Registry for StaticRegistry {
         self.table
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .answers
             .get(&key(&request.reference))
             .cloned()
             .unwrap_or_else(|| {
@@ -236,5 +283,23 @@ impl Registry for StaticRegistry {
                     reference: request.reference.as_str().to_owned(),
                 })
             })
+    }
+
+    /// The tags inserted for the repository, in byte order.
+    fn list_tags(&self, request: &ImportRequest, cap: usize) -> Result<TagList, RegistryError> {
+        let repository = repository_key(&request.reference);
+        let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(Err(e)) = table.answers.get(&repository) {
+            return Err(e.clone());
+        }
+        let Some(tags) = table.tags.get(&repository) else {
+            return Err(RegistryError::NotFound {
+                reference: request.reference.as_repository().as_str().to_owned(),
+            });
+        };
+        Ok(TagList::new(
+            tags.iter().take(cap).cloned().collect(),
+            tags.len() > cap,
+        ))
     }
 }

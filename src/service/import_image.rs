@@ -72,11 +72,13 @@ fn to_result(
     }
 }
 
-fn ask(from: &ImageReference, policy: ImportPolicy) -> ImportRequest {
-    let mut request = ImportRequest::new(from.clone());
-    request.insecure = policy.insecure;
-    request.import_mode = policy.import_mode;
-    request
+/// The registry request for `from`, made on behalf of `namespace` (whose
+/// pull secrets the registry may use).
+fn ask(namespace: &Namespace, from: &ImageReference, policy: ImportPolicy) -> ImportRequest {
+    ImportRequest::new(from.clone())
+        .in_namespace(namespace.clone())
+        .insecure(policy.insecure)
+        .import_mode(policy.import_mode)
 }
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
@@ -145,7 +147,7 @@ where
                 now,
                 &image.from,
                 self.registry
-                    .resolve(&ask(&image.from, image.import_policy)),
+                    .resolve(&ask(&namespace, &image.from, image.import_policy)),
             );
             isi.status
                 .images
@@ -156,6 +158,7 @@ where
         }
         if let Some((repo, import_policy, reference_policy)) = repository_to_import(&isi) {
             isi.status.repository = Some(self.import_repository(
+                &namespace,
                 &repo,
                 import_policy,
                 reference_policy,
@@ -203,6 +206,7 @@ where
     /// The repository part of an import: list, choose, resolve each tag.
     pub(super) fn import_repository(
         &self,
+        namespace: &Namespace,
         repo: &ImageReference,
         import_policy: ImportPolicy,
         reference_policy: crate::stream::ReferencePolicy,
@@ -211,7 +215,7 @@ where
     ) -> api::RepositoryImportStatus {
         let listed = match self
             .registry
-            .list_tags(&ask(repo, import_policy), REPOSITORY_LIST_CAP)
+            .list_tags(&ask(namespace, repo, import_policy), REPOSITORY_LIST_CAP)
         {
             Ok(list) => list,
             Err(e) => {
@@ -256,7 +260,7 @@ where
             let result = to_result(
                 now,
                 &from,
-                self.registry.resolve(&ask(&from, import_policy)),
+                self.registry.resolve(&ask(namespace, &from, import_policy)),
             );
             status
                 .images

@@ -104,6 +104,7 @@ where
         if let Some((repo, policy)) = repository {
             // A failed listing leaves nothing to apply for the repository.
             let _ = self.import_repository(
+                namespace,
                 &repo,
                 policy,
                 crate::stream::ReferencePolicy::Source,
@@ -116,6 +117,7 @@ where
                 reference: request.from.clone(),
                 insecure: request.import_policy.insecure,
                 import_mode: request.import_policy.import_mode,
+                namespace: Some(namespace.clone()),
             };
             let result = match self.registry.resolve(&ask) {
                 Ok(found) => {

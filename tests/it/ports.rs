@@ -259,3 +259,40 @@ fn memory_lease_passes_the_conformance_suite() {
         imagestream::ports::MemoryLease::new(std::sync::Arc::new(SystemClock))
     });
 }
+
+#[test]
+fn static_registry_lists_tags_up_to_the_cap() {
+    let r = StaticRegistry::new();
+    for tag in ["b", "a", "c"] {
+        let reference = ImageReference::parse(&format!("python:{tag}")).unwrap();
+        r.insert(
+            &reference,
+            ImportedImage::new(Digest::of_sha256(tag.as_bytes()), "m"),
+        );
+    }
+    // A digest reference is not a tag.
+    let by_digest = ImageReference::parse(&format!("python@{}", Digest::of_sha256(b"x"))).unwrap();
+    r.insert(&by_digest, ImportedImage::new(Digest::of_sha256(b"x"), "m"));
+    let repo = ImportRequest::new(ImageReference::parse("docker.io/library/python").unwrap());
+    let all = r.list_tags(&repo, 10).unwrap();
+    assert_eq!(
+        (all.tags, all.truncated),
+        (["a", "b", "c"].map(String::from).to_vec(), false)
+    );
+    let two = r.list_tags(&repo, 2).unwrap();
+    assert_eq!(
+        (two.tags, two.truncated),
+        (["a", "b"].map(String::from).to_vec(), true)
+    );
+    let missing = ImportRequest::new(ImageReference::parse("quay.io/a/b").unwrap());
+    assert_eq!(r.list_tags(&missing, 5).unwrap_err().reason(), "NotFound");
+    let locked = ImageReference::parse("quay.io/private/app").unwrap();
+    r.fail(
+        &locked,
+        RegistryError::Unauthorized {
+            reference: locked.as_str().into(),
+        },
+    );
+    let e = r.list_tags(&ImportRequest::new(locked), 5).unwrap_err();
+    assert_eq!(e.reason(), "Unauthorized");
+}

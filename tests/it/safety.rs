@@ -10,7 +10,7 @@ use imagestream::ops::tag::{FlagError, TagCommand, TagError};
 use imagestream::ports::{
     ImageStore, ImportRequest, ImportedImage, ManualClock, MemoryStore, Page, Rbac, Registry,
     RegistryError, Resource, StaticRegistry, StoreChange, StoreError, Stored, StreamStore, Subject,
-    Verb,
+    TagList, Verb,
 };
 use imagestream::reference::{
     Digest, ImageReference, Namespace, ReferenceError, StreamName, TagName,
@@ -281,6 +281,10 @@ impl Registry for Racing {
                 .unwrap();
         }
         self.inner.resolve(request)
+    }
+
+    fn list_tags(&self, request: &ImportRequest, cap: usize) -> Result<TagList, RegistryError> {
+        self.inner.list_tags(request, cap)
     }
 }
 
