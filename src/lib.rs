@@ -16,7 +16,9 @@
 //! - [`ports`]: storage, registries, time and access control as traits,
 //!   with in-memory defaults;
 //! - [`service`]: every operation run against the ports, authorized and
-//!   retried on conflict.
+//!   retried on conflict;
+//! - [`controller`]: the runtime that imports, schedules, retries and
+//!   fires triggers, as OpenShift's controller manager does.
 //!
 //! ```
 //! use imagestream::reference::{DockerReference, ImageReference, IsTagName};
@@ -52,6 +54,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod controller;
 pub mod describe;
 pub mod error;
 pub mod ops;

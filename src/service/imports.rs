@@ -2,13 +2,38 @@
 
 use super::{ImageStreams, ServiceError};
 use crate::ops::import::{
-    ImportResult, TagImport, apply_import, imported_image, plan_import, plan_scheduled_import,
+    IMPORT_SUCCESS, ImportResult, TagImport, apply_import, imported_image, plan_import,
+    plan_scheduled_import, tag_importable,
 };
 use crate::ports::{
     Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore, Subject, Verb,
 };
 use crate::reference::{Namespace, StreamName};
-use crate::stream::ImageStream;
+use crate::stream::{ImageStream, TagSource};
+
+/// The importable tags whose last import failed.
+fn plan_failed_import(stream: &ImageStream) -> Vec<TagImport> {
+    let failed = |tag: &str| {
+        stream.history(tag).is_some_and(|h| {
+            h.conditions()
+                .iter()
+                .any(|c| c.type_ == IMPORT_SUCCESS && c.status == "False")
+        })
+    };
+    stream
+        .spec_tags()
+        .filter(|(tag, spec)| tag_importable(spec) && failed(tag.as_str()))
+        .filter_map(|(tag, spec)| match spec.source() {
+            Some(TagSource::DockerImage(from)) => Some(TagImport {
+                tag: tag.clone(),
+                from: from.clone(),
+                import_policy: spec.import_policy(),
+                reference_policy: spec.reference_policy(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
 where
@@ -52,12 +77,29 @@ where
         self.run_import(subject, namespace, name, plan_scheduled_import)
     }
 
+    /// Asks again for every importable tag whose last import failed (its
+    /// `ImportSuccess` condition is `False`): the controller's retry after
+    /// a backoff (beyond OpenShift, which waits for the next spec change or
+    /// scheduled turn).
+    ///
+    /// # Errors
+    ///
+    /// As [`import`](Self::import).
+    pub fn import_failed(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        name: &StreamName,
+    ) -> Result<Vec<TagImport>, ServiceError> {
+        self.run_import(subject, namespace, name, plan_failed_import)
+    }
+
     fn run_import(
         &self,
         subject: &Subject,
         namespace: &Namespace,
         name: &StreamName,
-        plan: fn(&ImageStream) -> Vec<TagImport>,
+        plan: impl FnOnce(&ImageStream) -> Vec<TagImport>,
     ) -> Result<Vec<TagImport>, ServiceError> {
         self.authorize(
             subject,

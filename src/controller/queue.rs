@@ -1,0 +1,258 @@
+//! The work queue (one entry per stream) and the controller's sleep: a
+//! wake-up shared by the queue and the stop handle, and [`Waiter`]s that
+//! sleep on the system clock or move a [`ManualClock`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+
+use crate::ports::{Clock, ManualClock};
+use crate::reference::{Namespace, StreamName};
+use crate::stream::ImageStream;
+
+/// A stream, by namespace and name: what the controller queues, schedules
+/// and reports.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub struct StreamKey {
+    /// The namespace.
+    pub namespace: Namespace,
+    /// The stream's name.
+    pub name: StreamName,
+}
+
+impl StreamKey {
+    /// The key of `namespace/name`.
+    #[must_use]
+    pub fn new(namespace: Namespace, name: StreamName) -> Self {
+        Self { namespace, name }
+    }
+
+    /// The key of `stream`.
+    #[must_use]
+    pub fn of(stream: &ImageStream) -> Self {
+        Self::new(stream.namespace().clone(), stream.name().clone())
+    }
+}
+
+impl fmt::Display for StreamKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// What is asked of a queued stream; asks for the same stream merge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Work {
+    /// Import the tags whose spec generation moved (`needsImport`).
+    pub(crate) spec: bool,
+    /// Ask for every scheduled tag again (its turn, or a registry
+    /// notification).
+    pub(crate) scheduled: bool,
+    /// Ask again for the tags whose import failed (a backoff ran out).
+    pub(crate) retry: bool,
+}
+
+impl Work {
+    pub(crate) const SPEC: Self = Self {
+        spec: true,
+        scheduled: false,
+        retry: false,
+    };
+    pub(crate) const SCHEDULED: Self = Self {
+        spec: false,
+        scheduled: true,
+        retry: false,
+    };
+    pub(crate) const RETRY: Self = Self {
+        spec: false,
+        scheduled: false,
+        retry: true,
+    };
+
+    pub(crate) fn merge(&mut self, other: Self) {
+        self.spec |= other.spec;
+        self.scheduled |= other.scheduled;
+        self.retry |= other.retry;
+    }
+}
+
+/// The wake-up the controller sleeps on: set by [`Queue::enqueue`] and by
+/// [`Stop::stop`].
+#[derive(Debug, Default)]
+pub struct Wake {
+    state: Mutex<WakeState>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct WakeState {
+    stopped: bool,
+    woken: bool,
+}
+
+impl Wake {
+    fn lock(&self) -> MutexGuard<'_, WakeState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Wakes a sleeping controller (work arrived).
+    pub fn wake(&self) {
+        self.lock().woken = true;
+        self.changed.notify_all();
+    }
+
+    /// Asks the controller to stop, waking it.
+    pub fn stop(&self) {
+        self.lock().stopped = true;
+        self.changed.notify_all();
+    }
+
+    /// Whether a stop was asked for.
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.lock().stopped
+    }
+
+    /// Takes a pending wake-up: whether one (or a stop) came since the last
+    /// call.
+    pub fn take(&self) -> bool {
+        let mut state = self.lock();
+        std::mem::take(&mut state.woken) || state.stopped
+    }
+
+    /// Blocks for at most `timeout` of real time, returning at once when
+    /// woken or stopped. Returns whether it was woken or stopped.
+    pub fn sleep(&self, timeout: std::time::Duration) -> bool {
+        let state = self.lock();
+        let (mut state, _) = self
+            .changed
+            .wait_timeout_while(state, timeout, |s| !s.woken && !s.stopped)
+            .unwrap_or_else(PoisonError::into_inner);
+        std::mem::take(&mut state.woken) || state.stopped
+    }
+}
+
+/// Stops a running controller ([`Controller::run`](super::Controller::run)
+/// returns after the tick in progress). Cheap to clone, thread-safe.
+#[derive(Debug, Clone)]
+pub struct Stop(pub(crate) Arc<Wake>);
+
+impl Stop {
+    /// Asks the controller to stop.
+    pub fn stop(&self) {
+        self.0.stop();
+    }
+
+    /// Whether a stop was asked for.
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.0.is_stopped()
+    }
+}
+
+/// The controller's queue, as a handle for other threads: a registry
+/// notification receiver calls [`enqueue`](Self::enqueue) and the stream is
+/// synced at the next tick, as its scheduled turn would (every scheduled
+/// tag asked for again, plus any tag whose spec moved). One entry per
+/// stream: asking twice before the tick is one sync. Cheap to clone,
+/// thread-safe.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    items: Arc<Mutex<BTreeMap<StreamKey, Work>>>,
+    wake: Arc<Wake>,
+}
+
+impl Queue {
+    pub(crate) fn new(wake: Arc<Wake>) -> Self {
+        Self {
+            items: Arc::default(),
+            wake,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<StreamKey, Work>> {
+        self.items.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `namespace/name` for a sync and wakes the controller.
+    pub fn enqueue(&self, namespace: Namespace, name: StreamName) {
+        self.push(StreamKey::new(namespace, name), Work::SCHEDULED);
+        self.wake.wake();
+    }
+
+    /// How many streams are queued.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing is queued.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    pub(crate) fn push(&self, key: StreamKey, work: Work) {
+        self.lock().entry(key).or_default().merge(work);
+    }
+
+    pub(crate) fn take_all(&self) -> BTreeMap<StreamKey, Work> {
+        std::mem::take(&mut *self.lock())
+    }
+}
+
+/// How [`Controller::run`](super::Controller::run) sleeps between ticks.
+pub trait Waiter {
+    /// Sleeps until `deadline`, or less when `wake` is woken or stopped.
+    fn wait_until(&self, deadline: DateTime<Utc>, wake: &Wake);
+}
+
+/// Sleeps in real time (the system clock), woken early by the queue or
+/// the stop handle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemWaiter;
+
+impl Waiter for SystemWaiter {
+    fn wait_until(&self, deadline: DateTime<Utc>, wake: &Wake) {
+        let left = deadline - crate::ports::SystemClock.now();
+        if let Ok(left) = left.to_std() {
+            wake.sleep(left);
+        }
+    }
+}
+
+/// Simulated time: "sleeping" moves a [`ManualClock`] to the deadline at
+/// once, and the run stops when it would sleep past `horizon` (the clock
+/// is then left at the horizon). For tests and examples: an hour of a
+/// controller's life runs in milliseconds, deterministically.
+#[derive(Debug)]
+pub struct ManualWaiter {
+    clock: Arc<ManualClock>,
+    horizon: DateTime<Utc>,
+}
+
+impl ManualWaiter {
+    /// Moves `clock`, stopping the run at `horizon`.
+    #[must_use]
+    pub fn new(clock: Arc<ManualClock>, horizon: DateTime<Utc>) -> Self {
+        Self { clock, horizon }
+    }
+}
+
+impl Waiter for ManualWaiter {
+    fn wait_until(&self, deadline: DateTime<Utc>, wake: &Wake) {
+        if wake.take() {
+            return;
+        }
+        let to = deadline.min(self.horizon);
+        if self.clock.now() < to {
+            self.clock.set(to);
+        }
+        if deadline >= self.horizon {
+            wake.stop();
+        }
+    }
+}
