@@ -61,7 +61,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::ops::import::{TagImport, is_scheduled, plan_import};
+use crate::ops::import::{TagImport, is_scheduled, plan_import, plan_scheduled_import};
 use crate::ops::schedule::{ScheduleConfig, Scheduler};
 use crate::ports::{
     Authorizer, Clock, Held, ImageStore, Lease, LeaseError, MemoryStore, Rbac, Registry,
@@ -605,9 +605,10 @@ where
             if known.failures == 0 || stream.generation() > known.failed_generation {
                 self.queue.push(key.clone(), Work::SPEC);
             }
-        } else if new && !outcome::failures(stream).is_empty() {
-            // Failures from before this controller started: retried after
-            // one backoff period.
+        } else if known.failures == 0 && !outcome::failures(stream).is_empty() {
+            // Failures this controller did not see happen (from before it
+            // started, or another replica's): retried after one backoff
+            // period.
             known.failures = 1;
             known.failed_generation = stream.generation();
             let at = now + self.config.backoff.delay(1, None, &mut self.jitter);
@@ -653,29 +654,32 @@ where
         }
     }
 
-    /// One stream's imports: failed tags again (after a backoff), then
-    /// scheduled tags (its turn or a notification), then spec changes.
+    /// One stream's imports, one request per tag: failed tags again
+    /// (after a backoff), scheduled tags (its turn or a notification), and
+    /// tags whose spec moved.
     fn sync(&mut self, key: &StreamKey, work: Work, now: DateTime<Utc>, report: &mut TickReport) {
-        let service = self.service.clone();
-        let (subject, ns, name) = (&self.subject, &key.namespace, &key.name);
-        let mut asked: Vec<TagImport> = Vec::new();
-        let mut run = |f: &dyn Fn() -> Result<Vec<TagImport>, ServiceError>| match f() {
-            Ok(tags) => {
-                asked.extend(tags);
-                Ok(())
+        let plan = |is: &ImageStream| {
+            let mut tags: BTreeMap<TagName, TagImport> = BTreeMap::new();
+            let mut add = |list: Vec<TagImport>| {
+                for t in list {
+                    tags.entry(t.tag.clone()).or_insert(t);
+                }
+            };
+            if work.retry {
+                add(outcome::plan_retry(is));
             }
-            Err(e) => Err(e),
+            if work.scheduled {
+                add(plan_scheduled_import(is));
+            }
+            if work.spec {
+                add(plan_import(is));
+            }
+            tags.into_values().collect()
         };
-        let mut result = Ok(());
-        if work.retry {
-            result = result.and_then(|()| run(&|| service.import_failed(subject, ns, name)));
-        }
-        if work.scheduled && !work.retry {
-            result = result.and_then(|()| run(&|| service.import_scheduled(subject, ns, name)));
-        }
-        if work.spec {
-            result = result.and_then(|()| run(&|| service.import(subject, ns, name)));
-        }
+        let result = self
+            .service
+            .import_planned(&self.subject, &key.namespace, &key.name, plan);
+        let asked = result.as_ref().map_or(&[][..], Vec::as_slice).to_vec();
         report.requests += asked.len();
         if !asked.is_empty() {
             report.imported.push(Imported {
@@ -687,7 +691,7 @@ where
             // A regular import pushes the stream's scheduled turn back.
             self.state.scheduler.delay(key);
         }
-        match result {
+        match result.map(|_| ()) {
             Err(ServiceError::NotFound { .. }) => self.forget(key),
             Err(e) => {
                 // The stream as a whole failed (forbidden, conflicts, the

@@ -8,9 +8,10 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::api::TagEventCondition;
-use crate::ops::import::{IMPORT_SUCCESS, tag_importable};
+use crate::ops::import::{IMPORT_SUCCESS, TagImport, tag_importable};
 use crate::reference::TagName;
 use crate::stream::ImageStream;
+use crate::stream::TagSource;
 
 /// The condition type the controller writes on a tag whose import is
 /// waiting for a retry.
@@ -57,6 +58,24 @@ pub(crate) fn failures(stream: &ImageStream) -> Vec<Failure> {
                 message: c.message.clone(),
                 retry_after: retry_after(&c.reason, &c.message),
             })
+        })
+        .collect()
+}
+
+/// The retry's request: every importable tag whose last import failed.
+pub(crate) fn plan_retry(stream: &ImageStream) -> Vec<TagImport> {
+    let failed: Vec<TagName> = failures(stream).into_iter().map(|f| f.tag).collect();
+    stream
+        .spec_tags()
+        .filter(|(tag, _)| failed.contains(tag))
+        .filter_map(|(tag, spec)| match spec.source() {
+            Some(TagSource::DockerImage(from)) => Some(TagImport {
+                tag: tag.clone(),
+                from: from.clone(),
+                import_policy: spec.import_policy(),
+                reference_policy: spec.reference_policy(),
+            }),
+            _ => None,
         })
         .collect()
 }

@@ -2,38 +2,13 @@
 
 use super::{ImageStreams, ServiceError};
 use crate::ops::import::{
-    IMPORT_SUCCESS, ImportResult, TagImport, apply_import, imported_image, plan_import,
-    plan_scheduled_import, tag_importable,
+    ImportResult, TagImport, apply_import, imported_image, plan_import, plan_scheduled_import,
 };
 use crate::ports::{
     Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore, Subject, Verb,
 };
 use crate::reference::{Namespace, StreamName};
-use crate::stream::{ImageStream, TagSource};
-
-/// The importable tags whose last import failed.
-fn plan_failed_import(stream: &ImageStream) -> Vec<TagImport> {
-    let failed = |tag: &str| {
-        stream.history(tag).is_some_and(|h| {
-            h.conditions()
-                .iter()
-                .any(|c| c.type_ == IMPORT_SUCCESS && c.status == "False")
-        })
-    };
-    stream
-        .spec_tags()
-        .filter(|(tag, spec)| tag_importable(spec) && failed(tag.as_str()))
-        .filter_map(|(tag, spec)| match spec.source() {
-            Some(TagSource::DockerImage(from)) => Some(TagImport {
-                tag: tag.clone(),
-                from: from.clone(),
-                import_policy: spec.import_policy(),
-                reference_policy: spec.reference_policy(),
-            }),
-            _ => None,
-        })
-        .collect()
-}
+use crate::stream::ImageStream;
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
 where
@@ -77,21 +52,21 @@ where
         self.run_import(subject, namespace, name, plan_scheduled_import)
     }
 
-    /// Asks again for every importable tag whose last import failed (its
-    /// `ImportSuccess` condition is `False`): the controller's retry after
-    /// a backoff (beyond OpenShift, which waits for the next spec change or
-    /// scheduled turn).
+    /// Imports the tags `plan` picks from the stream as stored: the
+    /// controller's way to ask for several kinds of tags (spec changes,
+    /// scheduled turns, retries) in one request per tag and one write.
     ///
     /// # Errors
     ///
     /// As [`import`](Self::import).
-    pub fn import_failed(
+    pub fn import_planned(
         &self,
         subject: &Subject,
         namespace: &Namespace,
         name: &StreamName,
+        plan: impl FnOnce(&ImageStream) -> Vec<TagImport>,
     ) -> Result<Vec<TagImport>, ServiceError> {
-        self.run_import(subject, namespace, name, plan_failed_import)
+        self.run_import(subject, namespace, name, plan)
     }
 
     fn run_import(

@@ -7,6 +7,7 @@ mod util;
 
 mod alloc;
 mod autotraits;
+mod controller;
 mod describe;
 mod history;
 mod history_model;
