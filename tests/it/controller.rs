@@ -27,17 +27,20 @@ use proptest::prelude::*;
 
 const MEDIA: &str = "application/vnd.docker.distribution.manifest.v2+json";
 
+/// A request: when, for what, whether it was answered.
+type Request = (DateTime<Utc>, String, bool);
+
 /// A registry answering from a table, logging every request with the
 /// time and whether it succeeded.
 #[derive(Debug)]
 struct Scripted {
     table: StaticRegistry,
     clock: Arc<ManualClock>,
-    log: Mutex<Vec<(DateTime<Utc>, String, bool)>>,
+    log: Mutex<Vec<Request>>,
 }
 
 impl Scripted {
-    fn requests(&self) -> Vec<(DateTime<Utc>, String, bool)> {
+    fn requests(&self) -> Vec<Request> {
         self.log.lock().unwrap().clone()
     }
 
@@ -657,6 +660,7 @@ enum Mark {
     Exempt(usize),
 }
 
+#[allow(clippy::too_many_lines)] // one run: the ops, the laws, then the settle
 fn check(ops: &[Op]) -> Result<(), TestCaseError> {
     let w = world();
     let config = || ControllerConfig::default().backoff(Backoff::default());
@@ -750,7 +754,7 @@ fn check(ops: &[Op]) -> Result<(), TestCaseError> {
     // Per tag: requests between spec changes.
     for ((s, t), tag_marks) in &marks {
         let prefix = format!("quay.io/s{s}/t{t}:");
-        let mine: Vec<(usize, &(DateTime<Utc>, String, bool))> = requests
+        let mine: Vec<(usize, &Request)> = requests
             .iter()
             .enumerate()
             .filter(|(_, (_, r, _))| r.starts_with(&prefix))
