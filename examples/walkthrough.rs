@@ -236,7 +236,7 @@ fn imagestream_images(c: &Cluster) -> Result {
     match c.service.image(&developer, &Digest::parse(&id)?) {
         Ok(_) => println!("developer reads image/{id} directly"),
         Err(e) => {
-            println!("$ oc get image/{id}   # as developer\nError from server (Forbidden): {e}\n")
+            println!("$ oc get image/{id}   # as developer\nError from server (Forbidden): {e}\n");
         }
     }
     Ok(())

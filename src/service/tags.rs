@@ -97,7 +97,7 @@ where
     /// # Errors
     ///
     /// The first error, with the messages of the destinations done before
-    /// it: `oc`'s argument and flag errors ([`TagError`]), Forbidden, not
+    /// it: `oc`'s argument and flag errors ([`TagError`](crate::ops::tag::TagError)), Forbidden, not
     /// found, field errors.
     pub fn tag(
         &self,

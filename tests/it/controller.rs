@@ -878,3 +878,35 @@ fn the_sink_is_object_safe_and_the_handles_are_send_sync() {
     let _: &dyn TriggerSink = &MemoryTriggers::new();
     let _ = ScheduleConfig::default();
 }
+
+#[test]
+fn run_on_the_system_clock_wakes_for_a_stop_without_waiting_out_its_sleep() {
+    let service = Arc::new(ImageStreams::in_memory());
+    let mut c = Controller::with_config(
+        service,
+        ControllerConfig::default().poll_interval(TimeDelta::seconds(30)),
+    );
+    let stop = c.stop_handle();
+    let queue = c.queue();
+    let started = std::time::Instant::now();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        // A notification wakes the loop for one more tick...
+        queue.enqueue(ns(), StreamName::parse("nothing").unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+        // ...and the stop ends it.
+        stop.stop();
+    });
+    let mut ticks = 0;
+    c.run(&imagestream::controller::SystemWaiter, |r| {
+        assert!(r.is_ok());
+        ticks += 1;
+    });
+    stopper.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(ticks, 2, "one at the start, one for the notification");
+}
