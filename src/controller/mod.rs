@@ -671,7 +671,9 @@ where
             if work.scheduled {
                 add(plan_scheduled_import(is));
             }
-            if work.spec {
+            // A scheduled turn runs the regular import on a copy whose
+            // scheduled tags look newer (§15.2): tags needing import go too.
+            if work.spec || work.scheduled {
                 add(plan_import(is));
             }
             tags.into_values().collect()

@@ -256,3 +256,81 @@ impl Waiter for ManualWaiter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::{TimeDelta, TimeZone};
+
+    use super::*;
+
+    fn key(name: &str) -> StreamKey {
+        StreamKey::new(
+            Namespace::parse("ns").unwrap(),
+            StreamName::parse(name).unwrap(),
+        )
+    }
+
+    #[test]
+    fn asks_for_one_stream_merge_into_one_entry() {
+        let wake = Arc::new(Wake::default());
+        let q = Queue::new(wake.clone());
+        q.push(key("a"), Work::SPEC);
+        q.push(key("a"), Work::RETRY);
+        q.enqueue(key("b").namespace, key("b").name);
+        q.enqueue(key("b").namespace, key("b").name);
+        assert_eq!(q.len(), 2);
+        assert!(wake.take(), "enqueue wakes");
+        assert!(!wake.take(), "a wake-up is taken once");
+        let all = q.take_all();
+        assert_eq!(
+            all[&key("a")],
+            Work {
+                spec: true,
+                scheduled: false,
+                retry: true
+            }
+        );
+        assert_eq!(all[&key("b")], Work::SCHEDULED);
+        assert!(q.is_empty());
+        assert_eq!(key("a").to_string(), "ns/a");
+    }
+
+    #[test]
+    fn sleep_returns_early_when_stopped() {
+        let wake = Arc::new(Wake::default());
+        assert!(!wake.sleep(Duration::from_millis(1)), "timed out");
+        let stop = Stop(wake.clone());
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            stop.stop();
+        });
+        let started = std::time::Instant::now();
+        assert!(wake.sleep(Duration::from_secs(30)));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        t.join().unwrap();
+        assert!(wake.is_stopped());
+    }
+
+    #[test]
+    fn the_manual_waiter_jumps_the_clock_and_stops_at_the_horizon() {
+        let start = Utc.with_ymd_and_hms(2017, 10, 2, 17, 5, 11).unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let waiter = ManualWaiter::new(clock.clone(), start + TimeDelta::minutes(10));
+        let wake = Wake::default();
+        waiter.wait_until(start + TimeDelta::minutes(3), &wake);
+        assert_eq!(clock.now(), start + TimeDelta::minutes(3));
+        assert!(!wake.is_stopped());
+        // A deadline in the past leaves the clock alone.
+        waiter.wait_until(start, &wake);
+        assert_eq!(clock.now(), start + TimeDelta::minutes(3));
+        // A wake-up pending: no sleep at all.
+        wake.wake();
+        waiter.wait_until(start + TimeDelta::minutes(5), &wake);
+        assert_eq!(clock.now(), start + TimeDelta::minutes(3));
+        waiter.wait_until(start + TimeDelta::hours(1), &wake);
+        assert_eq!(clock.now(), start + TimeDelta::minutes(10));
+        assert!(wake.is_stopped());
+    }
+}
