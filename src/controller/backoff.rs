@@ -93,7 +93,8 @@ impl Backoff {
         let d = micros(self.nominal(failures));
         let half = d / 2;
         // `d - half + 1` is at least 1 since `d >= 1`.
-        let jittered = half.saturating_add(jitter.below(d - half + 1));
+        // Never zero: a retry is always later than the failure.
+        let jittered = half.saturating_add(jitter.below(d - half + 1)).max(1);
         let asked = retry_after.map_or(0, |r| {
             i64::try_from(r.as_micros())
                 .unwrap_or(i64::MAX)
@@ -193,7 +194,13 @@ mod tests {
         let mut j = Jitter::new(3);
         for failures in [0, 1, 2, 63, 64, u32::MAX] {
             let d = b.delay(failures, Some(Duration::MAX), &mut j);
-            assert!(d >= TimeDelta::zero(), "{failures}: {d}");
+            assert!(d > TimeDelta::zero(), "{failures}: {d}");
+        }
+        let tiny = Backoff::default()
+            .initial(TimeDelta::zero())
+            .max(TimeDelta::zero());
+        for _ in 0..20 {
+            assert_eq!(tiny.delay(1, None, &mut j), TimeDelta::microseconds(1));
         }
     }
 

@@ -82,6 +82,16 @@ pub use triggers::{
 use outcome::Failure;
 use queue::Work;
 
+/// `t + d`, saturating at the ends of time (a clock or a setting at the
+/// edge never panics).
+fn later(t: DateTime<Utc>, d: TimeDelta) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(if d < TimeDelta::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
 /// The controller's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -438,7 +448,10 @@ where
             let now = self.service.clock().now();
             let result = self.tick(now);
             observe(&result);
-            let poll = now + self.config.poll_interval.max(TimeDelta::milliseconds(1));
+            let poll = later(
+                now,
+                self.config.poll_interval.max(TimeDelta::milliseconds(1)),
+            );
             let deadline = match &result {
                 Ok(r) => r.next_wake.map_or(poll, |at| at.min(poll)),
                 Err(_) => poll,
@@ -488,7 +501,7 @@ where
         let ttl = self.config.lease_ttl;
         let held = match self.held.take() {
             // Renew once a third of the time to live has passed.
-            Some(h) if h.expires_at - now > ttl * 2 / 3 => Some(h),
+            Some(h) if h.expires_at.signed_duration_since(now) > (ttl - ttl / 3) => Some(h),
             Some(h) => match lease.renew(&h, ttl) {
                 Ok(h) => Some(h),
                 Err(LeaseError::Lost { .. }) => None,
@@ -502,7 +515,7 @@ where
                 self.state = State::new(&self.config, now);
                 self.led_term = Some(h.term);
             }
-            report.next_wake = Some(h.expires_at - ttl * 2 / 3);
+            report.next_wake = Some(later(h.expires_at, -(ttl - ttl / 3)));
             self.held = Some(h);
             return Ok(true);
         }
@@ -510,7 +523,7 @@ where
         report.next_wake = Some(
             lease
                 .holder()?
-                .map_or(now + ttl / 3, |h| h.expires_at.min(now + ttl)),
+                .map_or(later(now, ttl / 3), |h| h.expires_at.min(later(now, ttl))),
         );
         Ok(false)
     }
@@ -611,7 +624,7 @@ where
             // period.
             known.failures = 1;
             known.failed_generation = stream.generation();
-            let at = now + self.config.backoff.delay(1, None, &mut self.jitter);
+            let at = later(now, self.config.backoff.delay(1, None, &mut self.jitter));
             state.delay(key.clone(), at, Work::RETRY);
         }
         if is_scheduled(stream) {
@@ -703,7 +716,10 @@ where
                     .watched
                     .get(key)
                     .map_or(1, |w| w.failures.saturating_add(1));
-                let at = now + self.config.backoff.delay(failures, None, &mut self.jitter);
+                let at = later(
+                    now,
+                    self.config.backoff.delay(failures, None, &mut self.jitter),
+                );
                 if let Some(w) = self.state.watched.get_mut(key) {
                     w.failures = failures;
                 }
@@ -755,11 +771,11 @@ where
         let failures = w.failures.saturating_add(1);
         w.failures = failures;
         let retry_after = failed_now.iter().filter_map(|f| f.retry_after).max();
-        let at = now
-            + self
-                .config
-                .backoff
-                .delay(failures, retry_after, &mut self.jitter);
+        let delay = self
+            .config
+            .backoff
+            .delay(failures, retry_after, &mut self.jitter);
+        let at = later(now, delay);
         let marked = self
             .service
             .update(&self.subject, &key.namespace, &key.name, |is| {
@@ -843,7 +859,7 @@ where
             if failed {
                 self.state
                     .triggers
-                    .insert(key, now + self.config.trigger_retry);
+                    .insert(key, later(now, self.config.trigger_retry));
             }
         }
     }

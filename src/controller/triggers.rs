@@ -33,6 +33,18 @@ pub struct Watcher {
     pub kind: WatcherKind,
 }
 
+impl Watcher {
+    /// The object `namespace/name` with these triggers.
+    #[must_use]
+    pub fn new(namespace: Namespace, name: impl Into<String>, kind: WatcherKind) -> Self {
+        Self {
+            namespace,
+            name: name.into(),
+            kind,
+        }
+    }
+}
+
 /// The kinds of objects with image change triggers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -258,6 +270,27 @@ impl MemoryTriggers {
             name: name.to_owned(),
             kind: WatcherKind::Build { triggers },
         });
+    }
+
+    /// Adds a workload with the `image.openshift.io/triggers` annotation,
+    /// whose pod spec is at `pod_spec_path`.
+    pub fn add_annotated(
+        &self,
+        namespace: &Namespace,
+        name: &str,
+        triggers: Vec<AnnotationTrigger>,
+        pod_spec_path: &str,
+        pod: PodImages,
+    ) {
+        self.add(Watcher::new(
+            namespace.clone(),
+            name,
+            WatcherKind::Annotated {
+                triggers,
+                pod_spec_path: pod_spec_path.to_owned(),
+                pod,
+            },
+        ));
     }
 
     /// The object `namespace/name` as stored now.

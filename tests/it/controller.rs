@@ -910,3 +910,73 @@ fn run_on_the_system_clock_wakes_for_a_stop_without_waiting_out_its_sleep() {
     );
     assert_eq!(ticks, 2, "one at the start, one for the notification");
 }
+
+#[test]
+fn build_and_annotation_triggers_fire_once_per_image() {
+    use imagestream::ops::trigger::{AnnotationTrigger, BuildTrigger};
+    let w = world();
+    w.service
+        .create(
+            &admin(),
+            ImageStream::new(ns(), StreamName::parse("base").unwrap()).unwrap(),
+        )
+        .unwrap();
+    w.sink.add_build(
+        &ns(),
+        "app-build",
+        vec![BuildTrigger::new(IsTagName::parse("base:latest").unwrap())],
+    );
+    let triggers: Vec<AnnotationTrigger> = serde_json::from_str(
+        r#"[{"from":{"kind":"ImageStreamTag","name":"base:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\"web\")].image"}]"#,
+    )
+    .unwrap();
+    let mut pod = PodImages::default();
+    pod.containers.push(Container::new("web", "old"));
+    w.sink
+        .add_annotated(&ns(), "web", triggers, "spec.template.spec", pod);
+    // A broken object is reported, not retried forever.
+    let broken: Vec<AnnotationTrigger> = serde_json::from_str(
+        r#"[{"from":{"kind":"ImageStreamTag","name":"base:latest"},"fieldPath":"spec.template.spec.containers[x].image"}]"#,
+    )
+    .unwrap();
+    w.sink.add_annotated(
+        &ns(),
+        "broken",
+        broken,
+        "spec.template.spec",
+        PodImages::default(),
+    );
+    let mut c = w.controller();
+    c.tick(w.clock.now()).unwrap();
+    let one = w.push("base", "latest", "one");
+    let report = c.tick(w.clock.now()).unwrap();
+    assert_eq!(report.fired.len(), 2, "{:?}", report.fired);
+    assert_eq!(
+        report.trigger_errors,
+        [
+            "triggers of default/broken: field path is not valid: spec.template.spec.containers[x].image"
+        ]
+    );
+    let spec = format!("docker-registry.default.svc:5000/default/base@{one}");
+    let Some(WatcherKind::Build { triggers }) = w.sink.get(&ns(), "app-build").map(|o| o.kind)
+    else {
+        panic!("a build config");
+    };
+    assert_eq!(triggers[0].last_triggered_image_id, spec);
+    let Some(WatcherKind::Annotated { pod, .. }) = w.sink.get(&ns(), "web").map(|o| o.kind) else {
+        panic!("an annotated workload");
+    };
+    assert_eq!(pod.containers[0].image, spec);
+    // Restarted: nothing fires again.
+    let mut c = w.controller();
+    assert!(c.tick(w.clock.now()).unwrap().fired.is_empty());
+    w.push("base", "latest", "two");
+    let kinds: Vec<_> = c
+        .tick(w.clock.now())
+        .unwrap()
+        .fired
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    assert_eq!(kinds, ["app-build", "web"]);
+}
