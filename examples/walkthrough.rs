@@ -275,6 +275,7 @@ fn imagestream_mapping(c: &mut Cluster) -> Result {
         size: 251_300_000,
         ..Default::default()
     });
+    c.clock.advance(TimeDelta::minutes(2));
     println!("$ docker push docker-registry.default.svc:5000/default/python:latest");
     c.service.create_mapping(&c.admin, mapping)?;
     c.tick()?;
@@ -311,6 +312,7 @@ fn imagestreamtags_history(c: &mut Cluster) -> Result {
 /// 6.7.3: `oc tag docker.io/python:3.6.0 python:3.6`, imported by the
 /// next tick (and `web-3.6` deploys it).
 fn external_tags(c: &mut Cluster) -> Result {
+    c.clock.advance(TimeDelta::minutes(3));
     c.upstream(
         "docker.io/python:3.6.0",
         "docker.io/python:3.6.0 #1",
@@ -327,6 +329,7 @@ fn external_tags(c: &mut Cluster) -> Result {
 
 /// 6.7.4: `oc tag python:3.6 python:latest`; `web` rolls out 3.6.
 fn updating_tags(c: &mut Cluster) -> Result {
+    c.clock.advance(TimeDelta::minutes(1));
     c.oc_tag(
         "oc tag python:3.6 python:latest",
         &TagCommand::new(["python:3.6", "python:latest"]),
@@ -338,6 +341,7 @@ fn updating_tags(c: &mut Cluster) -> Result {
 
 /// 6.7.5: `oc tag -d python:3.5`.
 fn removing_tags(c: &mut Cluster) -> Result {
+    c.clock.advance(TimeDelta::minutes(1));
     c.oc_tag(
         "oc tag -d python:3.5",
         &TagCommand::new(["python:3.5"]).delete(true),
