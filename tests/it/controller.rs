@@ -980,3 +980,25 @@ fn build_and_annotation_triggers_fire_once_per_image() {
         .collect();
     assert_eq!(kinds, ["app-build", "web"]);
 }
+
+#[test]
+fn a_bad_lease_setting_is_a_typed_error_not_a_panic() {
+    let w = world();
+    let lease = Arc::new(MemoryLease::new(w.clock.clone()));
+    let mut c = w
+        .controller_with(ControllerConfig::default().lease_ttl(TimeDelta::zero()))
+        .lease(lease);
+    let err = c.tick(w.clock.now()).unwrap_err();
+    assert_eq!(
+        err,
+        imagestream::controller::ControllerError::Lease(
+            imagestream::ports::LeaseError::InvalidTtl {
+                ttl: TimeDelta::zero()
+            }
+        )
+    );
+    assert_eq!(
+        err.to_string(),
+        "the controller lease failed: invalid lease time to live TimeDelta { secs: 0, nanos: 0 }: it must be positive and representable"
+    );
+}
