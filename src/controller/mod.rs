@@ -653,7 +653,13 @@ where
                 ready.entry(key).or_default().merge(work);
             }
         }
-        for (key, work) in self.queue.take_all() {
+        for (key, mut work) in self.queue.take_all() {
+            if std::mem::take(&mut work.triggers) && self.sink.is_some() {
+                self.state.triggers.insert(key.clone(), now);
+            }
+            if !work.imports() {
+                continue;
+            }
             let backing_off = self.state.delayed_work.get(&key).map(|(at, _)| *at);
             match backing_off {
                 // Waiting out a backoff: everything but a spec change waits

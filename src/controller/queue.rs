@@ -45,6 +45,7 @@ impl fmt::Display for StreamKey {
 
 /// What is asked of a queued stream; asks for the same stream merge.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // independent asks, merged by OR
 pub(crate) struct Work {
     /// Import the tags whose spec generation moved (`needsImport`).
     pub(crate) spec: bool,
@@ -53,6 +54,8 @@ pub(crate) struct Work {
     pub(crate) scheduled: bool,
     /// Ask again for the tags whose import failed (a backoff ran out).
     pub(crate) retry: bool,
+    /// Evaluate the triggers watching the stream (an object changed).
+    pub(crate) triggers: bool,
 }
 
 impl Work {
@@ -60,22 +63,37 @@ impl Work {
         spec: true,
         scheduled: false,
         retry: false,
+        triggers: false,
     };
     pub(crate) const SCHEDULED: Self = Self {
         spec: false,
         scheduled: true,
         retry: false,
+        triggers: false,
     };
     pub(crate) const RETRY: Self = Self {
         spec: false,
         scheduled: false,
         retry: true,
+        triggers: false,
     };
+    pub(crate) const TRIGGERS: Self = Self {
+        spec: false,
+        scheduled: false,
+        retry: false,
+        triggers: true,
+    };
+
+    /// Whether it asks for imports.
+    pub(crate) fn imports(self) -> bool {
+        self.spec || self.scheduled || self.retry
+    }
 
     pub(crate) fn merge(&mut self, other: Self) {
         self.spec |= other.spec;
         self.scheduled |= other.scheduled;
         self.retry |= other.retry;
+        self.triggers |= other.triggers;
     }
 }
 
@@ -180,6 +198,15 @@ impl Queue {
     /// Queues `namespace/name` for a sync and wakes the controller.
     pub fn enqueue(&self, namespace: Namespace, name: StreamName) {
         self.push(StreamKey::new(namespace, name), Work::SCHEDULED);
+        self.wake.wake();
+    }
+
+    /// Has the triggers watching `namespace/name` evaluated at the next
+    /// tick (without an import): call it when an object with triggers on
+    /// that stream is created or changed, as OpenShift's trigger controller
+    /// reacts to its objects.
+    pub fn triggers_changed(&self, namespace: Namespace, name: StreamName) {
+        self.push(StreamKey::new(namespace, name), Work::TRIGGERS);
         self.wake.wake();
     }
 
@@ -289,7 +316,8 @@ mod tests {
             Work {
                 spec: true,
                 scheduled: false,
-                retry: true
+                retry: true,
+                triggers: false,
             }
         );
         assert_eq!(all[&key("b")], Work::SCHEDULED);

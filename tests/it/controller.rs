@@ -1002,3 +1002,29 @@ fn a_bad_lease_setting_is_a_typed_error_not_a_panic() {
         "the controller lease failed: invalid lease time to live TimeDelta { secs: 0, nanos: 0 }: it must be positive and representable"
     );
 }
+
+#[test]
+fn a_new_object_is_evaluated_when_the_queue_says_its_triggers_changed() {
+    let w = world();
+    w.service
+        .create(
+            &admin(),
+            ImageStream::new(ns(), StreamName::parse("app").unwrap()).unwrap(),
+        )
+        .unwrap();
+    let mut c = w.controller();
+    w.push("app", "latest", "one");
+    c.tick(w.clock.now()).unwrap();
+    // Created after the image arrived: nothing moves in the stream...
+    w.deployment("late", "app:latest");
+    assert!(c.tick(w.clock.now()).unwrap().fired.is_empty());
+    // ...so its owner says so, and it rolls out the current image, once.
+    c.queue()
+        .triggers_changed(ns(), StreamName::parse("app").unwrap());
+    let report = c.tick(w.clock.now()).unwrap();
+    assert_eq!(report.fired.len(), 1);
+    assert_eq!(report.requests, 0);
+    c.queue()
+        .triggers_changed(ns(), StreamName::parse("app").unwrap());
+    assert!(c.tick(w.clock.now()).unwrap().fired.is_empty());
+}
