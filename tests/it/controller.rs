@@ -669,6 +669,11 @@ fn check(ops: &[Op]) -> Result<(), TestCaseError> {
     for s in 0..2u8 {
         for t in 0..2u8 {
             w.deployment(&format!("d{s}{t}"), &format!("s{s}:t{t}"));
+            // The registry knows every source until told otherwise.
+            for v in 0..2u8 {
+                let from = reference(s, t, v);
+                w.registry().serve(&from, &format!("{from}#0"));
+            }
         }
     }
     for op in ops {
