@@ -557,12 +557,24 @@ where
         Ok(())
     }
 
-    /// Lists every stream: those not seen are forgotten, the others
-    /// observed.
+    /// Lists every stream ([`StreamStore::namespaces`], then each
+    /// namespace): those not seen are forgotten, the others observed.
     fn resync(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
         let store = self.service.store().clone();
         let mut seen = BTreeSet::new();
-        for namespace in store.namespaces()? {
+        // A store that cannot list namespaces is re-listed in the ones this
+        // controller knows: a stream created in another namespace during
+        // the gap is seen at its next change.
+        let namespaces = store.namespaces().unwrap_or_else(|_| {
+            let known: BTreeSet<Namespace> = self
+                .state
+                .watched
+                .keys()
+                .map(|k| k.namespace.clone())
+                .collect();
+            known.into_iter().collect()
+        });
+        for namespace in namespaces {
             let mut token: Option<String> = None;
             loop {
                 let page = store.list(&namespace, Some(500), token.as_deref())?;

@@ -1033,3 +1033,116 @@ fn a_new_object_is_evaluated_when_the_queue_says_its_triggers_changed() {
         .triggers_changed(ns(), StreamName::parse("app").unwrap());
     assert!(c.tick(w.clock.now()).unwrap().fired.is_empty());
 }
+
+/// A store that cannot list namespaces (the port's default).
+struct NoNamespaces(MemoryStore);
+
+impl imagestream::ports::StreamStore for NoNamespaces {
+    fn get(
+        &self,
+        namespace: &Namespace,
+        name: &StreamName,
+    ) -> Result<imagestream::ports::Stored<ImageStream>, imagestream::ports::StoreError> {
+        self.0.get(namespace, name)
+    }
+    fn list(
+        &self,
+        namespace: &Namespace,
+        limit: Option<usize>,
+        token: Option<&str>,
+    ) -> Result<
+        imagestream::ports::Page<imagestream::ports::Stored<ImageStream>>,
+        imagestream::ports::StoreError,
+    > {
+        self.0.list(namespace, limit, token)
+    }
+    fn create(
+        &self,
+        stream: ImageStream,
+    ) -> Result<imagestream::ports::Stored<ImageStream>, imagestream::ports::StoreError> {
+        self.0.create(stream)
+    }
+    fn update(
+        &self,
+        stream: ImageStream,
+        expected: u64,
+    ) -> Result<imagestream::ports::Stored<ImageStream>, imagestream::ports::StoreError> {
+        self.0.update(stream, expected)
+    }
+    fn delete(
+        &self,
+        namespace: &Namespace,
+        name: &StreamName,
+        uid: Option<&str>,
+    ) -> Result<(), imagestream::ports::StoreError> {
+        self.0.delete(namespace, name, uid)
+    }
+    fn changes_since(
+        &self,
+        revision: u64,
+    ) -> Result<Vec<imagestream::ports::StoreChange>, imagestream::ports::StoreError> {
+        self.0.changes_since(revision)
+    }
+}
+
+impl imagestream::ports::ImageStore for NoNamespaces {
+    fn get_image(
+        &self,
+        name: &Digest,
+    ) -> Result<imagestream::api::Image, imagestream::ports::StoreError> {
+        self.0.get_image(name)
+    }
+    fn create_image_if_absent(
+        &self,
+        image: imagestream::api::Image,
+    ) -> Result<bool, imagestream::ports::StoreError> {
+        self.0.create_image_if_absent(image)
+    }
+    fn list_images(&self) -> Result<Vec<imagestream::api::Image>, imagestream::ports::StoreError> {
+        self.0.list_images()
+    }
+}
+
+#[test]
+fn a_store_without_namespace_listing_is_resynced_in_the_known_namespaces() {
+    use imagestream::ports::StreamStore;
+    let store = NoNamespaces(MemoryStore::with_log_capacity(2));
+    assert!(matches!(
+        store.namespaces(),
+        Err(imagestream::ports::StoreError::Unavailable(_))
+    ));
+    let clock = Arc::new(ManualClock::new(start()));
+    let registry = Arc::new(StaticRegistry::new());
+    let service = Arc::new(ImageStreams::new(
+        Arc::new(store),
+        registry.clone(),
+        Arc::new(Rbac::new()),
+        clock.clone(),
+    ));
+    let mut c = Controller::new(service.clone());
+    let d = Digest::of_sha256(b"one");
+    registry.insert(&r("quay.io/org/a:1"), ImportedImage::new(d.clone(), MEDIA));
+    service
+        .tag(
+            &admin(),
+            &ns(),
+            &TagCommand::new(["quay.io/org/a:1", "a:1"]),
+        )
+        .unwrap();
+    c.tick(clock.now()).unwrap();
+    assert_eq!(c.watched(), 1);
+    // Many writes while the controller is away compact the log.
+    for i in 0..5 {
+        let from = format!("quay.io/org/a:{}", i + 2);
+        registry.insert(&r(&from), ImportedImage::new(d.clone(), MEDIA));
+        service
+            .tag(
+                &admin(),
+                &ns(),
+                &TagCommand::new([from.as_str(), &format!("a:{}", i + 2)]),
+            )
+            .unwrap();
+    }
+    let report = c.tick(clock.now()).unwrap();
+    assert_eq!(report.requests, 5, "{report:?}");
+}
