@@ -62,13 +62,13 @@
 //! | [`describe`] | `oc describe` and `oc get` output, byte for byte |
 //! | [`ports`] | storage, registries, time and access control as traits, with in-memory defaults |
 //! | [`service`] | every operation run against the ports: authorized, read, changed by the pure layers, written, retried on conflict |
+//! | [`controller`] | the runtime that imports, schedules, retries and fires triggers on a clock, as OpenShift's controller manager does, one object to start |
 //! | [`docs`] | the notes the code cites: OpenShift's behaviour (`§N`), reference grammars (`R§N`), the project's decisions (`SPEC §N`) |
 //!
 //! Each module uses only those above it in this table: nothing imports
-//! upward, and the pure layers never reach the ports. The controller that
-//! runs imports, schedules and triggers on a clock, and the adapters to
-//! real registries, etcd and Kubernetes, are built on [`service`]; see the
-//! README for their state.
+//! upward, and the pure layers never reach the ports. The adapters to real
+//! registries and etcd are workspace crates (`imagestream-registry`,
+//! `imagestream-etcd`) implementing the [`ports`]; see the README.
 //!
 //! # One example per layer
 //!
@@ -219,8 +219,8 @@
 //! [`describe`]) performs no I/O: no network, no files, no clock reads, no environment;
 //! time comes in as a `now` argument and results come out as values.
 //! Storage, registries, time and access control are the embedding
-//! program's, reached through the traits in [`ports`]; [`service`] is the
-//! only layer that calls them.
+//! program's, reached through the traits in [`ports`]; [`service`] and
+//! the [`controller`] built on it are the only layers that call them.
 //!
 //! This crate does **not**:
 //!
@@ -230,8 +230,9 @@
 //! - pull, push or store image content: images are metadata here, named
 //!   by their digest;
 //! - pick a JSON or YAML library: the [`api`] types are plain serde types;
-//! - run the controllers on its own: [`ops`] decides what an import, a
-//!   schedule or a trigger does, and the caller decides when.
+//! - start threads behind the caller's back: [`ops`] decides what an
+//!   import, a schedule or a trigger does, and the [`controller`] runs
+//!   them when the caller starts it (on its thread, or ticked by hand).
 //!
 //! # Deviations from OpenShift
 //!
@@ -309,6 +310,7 @@
 
 pub mod api;
 mod checked;
+pub mod controller;
 pub mod describe;
 pub mod docs;
 pub mod error;

@@ -386,6 +386,10 @@ impl StreamStore for MemoryStore {
         Ok(())
     }
 
+    fn namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
+        Ok(self.lock().streams.keys().cloned().collect())
+    }
+
     fn changes_since(&self, revision: u64) -> Result<Vec<StoreChange>, StoreError> {
         let g = self.lock();
         if revision < g.compacted {

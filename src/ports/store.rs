@@ -291,6 +291,19 @@ pub trait StreamStore: Send + Sync {
     /// [`StoreError::Compacted`] when changes after `revision` are no
     /// longer kept, or a backend failure.
     fn changes_since(&self, revision: u64) -> Result<Vec<StoreChange>, StoreError>;
+
+    /// The namespaces holding streams, sorted: with [`list`](Self::list),
+    /// how a watcher re-lists everything after [`StoreError::Compacted`].
+    /// The default says the backend cannot enumerate namespaces.
+    ///
+    /// # Errors
+    ///
+    /// A backend failure; by default [`StoreError::Unavailable`].
+    fn namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
+        Err(StoreError::Unavailable(
+            "this store cannot list namespaces".into(),
+        ))
+    }
 }
 
 /// Images (cluster-scoped), by name (their digest). Content is what the

@@ -74,12 +74,29 @@ where
         self.run_import(subject, namespace, name, plan_scheduled_import, false)
     }
 
+    /// Imports the tags `plan` picks from the stream as stored: the
+    /// controller's way to ask for several kinds of tags (spec changes,
+    /// scheduled turns, retries) in one request per tag and one write.
+    ///
+    /// # Errors
+    ///
+    /// As [`import`](Self::import).
+    pub fn import_planned(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        name: &StreamName,
+        plan: impl FnOnce(&ImageStream) -> Vec<TagImport>,
+    ) -> Result<Imported, ServiceError> {
+        self.run_import(subject, namespace, name, plan, false)
+    }
+
     fn run_import(
         &self,
         subject: &Subject,
         namespace: &Namespace,
         name: &StreamName,
-        plan: fn(&ImageStream) -> Vec<TagImport>,
+        plan: impl FnOnce(&ImageStream) -> Vec<TagImport>,
         with_repository: bool,
     ) -> Result<Imported, ServiceError> {
         self.authorize(

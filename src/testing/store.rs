@@ -122,6 +122,33 @@ pub fn run<S: StreamStore + ImageStore>(mut make: impl FnMut() -> S) {
     changes_since(&make());
     images(&make());
     image_content(&make());
+    namespaces(&make());
+}
+
+/// [`StreamStore::namespaces`]: a store that can enumerate namespaces
+/// lists each namespace holding a stream once, sorted, and forgets one
+/// whose last stream is gone; a store that cannot says so
+/// ([`StoreError::Unavailable`]).
+pub fn namespaces<S: StreamStore>(store: &S) {
+    match store.namespaces() {
+        Err(StoreError::Unavailable(_)) => return,
+        Err(e) => panic!("namespaces() on an empty store failed: {e}"),
+        Ok(empty) => assert!(empty.is_empty(), "an empty store has no namespaces"),
+    }
+    for (n, s) in [("b", "x"), ("a", "x"), ("b", "y"), ("c", "x")] {
+        store.create(stream(n, s)).unwrap();
+    }
+    assert_eq!(
+        store.namespaces().unwrap(),
+        [ns("a"), ns("b"), ns("c")],
+        "each namespace once, sorted"
+    );
+    store.delete(&ns("a"), &name("x"), None).unwrap();
+    assert_eq!(
+        store.namespaces().unwrap(),
+        [ns("b"), ns("c")],
+        "a namespace without streams is gone"
+    );
 }
 
 /// Create, get, update with the version read, and the conflicts a stale

@@ -10,6 +10,7 @@ mod alloc;
 mod autotraits;
 mod citations;
 mod content;
+mod controller;
 mod describe;
 mod hardening_arith;
 mod hardening_describe;

@@ -1029,6 +1029,38 @@ impl StreamStore for EtcdStore {
         }
     }
 
+    /// The namespaces holding streams, sorted: one keys-only read per
+    /// namespace, each skipping past the namespace found before (so the
+    /// cost follows the namespaces, not the streams).
+    fn namespaces(&self) -> Result<Vec<Namespace>, StoreError> {
+        let keys = self.inner.keys.clone();
+        self.call(move |c, deadline| async move {
+            let end = layout::prefix_end(&keys.all_heads());
+            let mut start = keys.all_heads().into_bytes();
+            let mut found = Vec::new();
+            loop {
+                let opts = GetOptions::new()
+                    .with_range(end.clone())
+                    .with_limit(1)
+                    .with_keys_only();
+                let mut resp = retry(deadline, || c.get(start.clone(), Some(opts.clone())))
+                    .await
+                    .map_err(|e| unavailable(&e))?;
+                let Some(kv) = resp.take_kvs().into_iter().next() else {
+                    return Ok(found);
+                };
+                let Some((ns, _)) = keys.parse_head(kv.key()) else {
+                    // Not a head this adapter wrote: step past the key.
+                    start = kv.key().to_vec();
+                    start.push(0);
+                    continue;
+                };
+                start = layout::prefix_end(&keys.heads(&ns));
+                found.push(ns);
+            }
+        })
+    }
+
     fn changes_since(&self, revision: u64) -> Result<Vec<StoreChange>, StoreError> {
         let keys = self.inner.keys.clone();
         let marker = keys.marker();
