@@ -25,7 +25,9 @@ use super::store::{ImageStore, Page, StoreChange, StoreError, Stored, StreamStor
 /// The change log behind [`StreamStore::changes_since`] keeps at most the
 /// last [`DEFAULT_LOG_CAPACITY`] changes and at most
 /// [`DEFAULT_LOG_BYTES`] of superseded snapshots (estimated with
-/// [`ImageStream::approximate_size`]; see
+/// [`ImageStream::approximate_size`] for a created stream and
+/// [`ImageStream::approximate_size_beyond`] the version it replaces for
+/// an update, since versions share the tags they do not change; see
 /// [`MemoryStore::with_log_capacity`] and [`MemoryStore::with_log_bytes`]);
 /// older revisions are [`StoreError::Compacted`], as in etcd. The newest
 /// change is always kept.
@@ -334,7 +336,7 @@ impl StreamStore for MemoryStore {
     ) -> Result<Stored<ImageStream>, StoreError> {
         let mut g = self.lock();
         let key = (stream.namespace().clone(), stream.name().clone());
-        let current = g.stream(&key.0, &key.1).ok_or_else(|| not_found(&key.1))?;
+        let current = Arc::clone(g.stream(&key.0, &key.1).ok_or_else(|| not_found(&key.1))?);
         if current.resource_version != expected_version {
             return Err(StoreError::Conflict {
                 resource: "imagestreams",
@@ -350,7 +352,9 @@ impl StreamStore for MemoryStore {
         g.revision += 1;
         let rv = g.revision;
         stream.set_system_fields(uid, rv, created, Some(deletion));
-        let bytes = stream.approximate_size();
+        // Versions share every tag they do not change: the log holds
+        // what this one adds beyond the version it replaces.
+        let bytes = stream.approximate_size_beyond(&current.value);
         let stored = Arc::new(Stored::new(stream, rv));
         g.insert(key, Arc::clone(&stored));
         self.record(&mut g, LogEntry::Updated(Arc::clone(&stored), bytes));

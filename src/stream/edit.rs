@@ -1,6 +1,5 @@
 //! Changing histories: add, delete, rollback, limits and pruning.
 
-use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -11,6 +10,7 @@ use super::changes::{Changes, Currents};
 use super::generation::{SpecContext, SpecError};
 use super::history::{AddOutcome, TagHistory};
 use super::resolve::{ImageIndex, ResolveError};
+use super::shared::TagMap;
 use super::{ImageStream, ReferencePolicy, SpecTag, TagEvent, TagSource};
 
 /// Which entry of a tag's history to roll back to.
@@ -347,20 +347,23 @@ impl ImageStream {
             };
         };
         let mut out = Vec::new();
-        for (tag, h) in &mut self.histories {
-            let len = h.len();
-            let dropped = h.truncate_to(limit.get());
-            let kept = len - dropped.len();
-            for (i, e) in dropped.into_iter().enumerate() {
-                self.index.removed(tag, &e);
-                out.push(Pruned {
-                    tag: tag.clone(),
-                    revision: len - 1 - i,
-                    event: e,
-                });
-            }
-            debug_assert!(kept >= 1 || len == 0);
-        }
+        let index = &mut self.index;
+        // Only the histories over the limit are unshared.
+        self.histories
+            .update_where(|_, h| h.len() > limit.get(), |tag, h| {
+                let len = h.len();
+                let dropped = h.truncate_to(limit.get());
+                let kept = len - dropped.len();
+                for (i, e) in dropped.into_iter().enumerate() {
+                    index.removed(tag, &e);
+                    out.push(Pruned {
+                        tag: tag.clone(),
+                        revision: len - 1 - i,
+                        event: e,
+                    });
+                }
+                debug_assert!(kept >= 1 || len == 0);
+            });
         Changes {
             generation: self.generation(),
             changed: changed || !out.is_empty(),
@@ -399,28 +402,37 @@ impl ImageStream {
         }
         let mut out = Vec::new();
         let mut emptied = Vec::new();
-        for (tag, h) in &mut self.histories {
-            let in_use = tag_in_use(tag);
-            let was_empty = h.is_empty();
-            let removed = h.retain_revisions(|rev, e| {
-                e.created
-                    .is_some_and(|c| now - c < options.keep_younger_than)
-                    || (rev == 0 && in_use)
-                    || rev < options.keep_tag_revisions
-                    || e.image().is_some_and(|d| image_in_use(&d))
-            });
-            for (revision, event) in removed {
-                self.index.removed(tag, &event);
-                out.push(Pruned {
-                    tag: tag.clone(),
-                    revision,
-                    event,
-                });
-            }
-            if h.is_empty() && !was_empty {
-                emptied.push(tag.clone());
-            }
-        }
+        let keep = |in_use: bool, rev: usize, e: &TagEvent| {
+            e.created
+                .is_some_and(|c| now - c < options.keep_younger_than)
+                || (rev == 0 && in_use)
+                || rev < options.keep_tag_revisions
+                || e.image().is_some_and(|d| image_in_use(&d))
+        };
+        let index = &mut self.index;
+        // Only the histories that lose entries are unshared.
+        self.histories.update_where(
+            |tag, h| {
+                let in_use = tag_in_use(tag);
+                h.iter().enumerate().any(|(rev, e)| !keep(in_use, rev, e))
+            },
+            |tag, h| {
+                let in_use = tag_in_use(tag);
+                let was_empty = h.is_empty();
+                let removed = h.retain_revisions(|rev, e| keep(in_use, rev, e));
+                for (revision, event) in removed {
+                    index.removed(tag, &event);
+                    out.push(Pruned {
+                        tag: tag.clone(),
+                        revision,
+                        event,
+                    });
+                }
+                if h.is_empty() && !was_empty {
+                    emptied.push(tag.clone());
+                }
+            },
+        );
         for t in emptied {
             self.histories.remove(t.as_str());
         }
@@ -470,7 +482,7 @@ impl SpecTag {
 /// [`ImageStream::add_to_history`] on the fields it touches, so a caller
 /// can hold other fields (the follower map) borrowed meanwhile.
 pub(crate) fn add_to_history(
-    histories: &mut BTreeMap<TagName, TagHistory>,
+    histories: &mut TagMap<TagHistory>,
     index: &mut ImageIndex,
     history_limit: Option<NonZeroUsize>,
     tag: &TagName,

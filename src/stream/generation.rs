@@ -229,7 +229,9 @@ impl ImageStream {
 /// of an `ImageStreamTag` source is refused with `spec.tags[<t>].
 /// importPolicy.scheduled: Invalid value: true: only tags pointing to
 /// Docker repositories may be scheduled for background import`.
-fn check_spec_tags(tags: &BTreeMap<TagName, SpecTag>) -> Result<(), ValidationError> {
+fn check_spec_tags<'a>(
+    tags: impl IntoIterator<Item = (&'a TagName, &'a SpecTag)>,
+) -> Result<(), ValidationError> {
     let mut errs = Vec::new();
     for (t, s) in tags {
         super::spec::check_spec_tag(t, s, &mut errs);
@@ -299,7 +301,7 @@ impl ImageStream {
                 s.generation = o.generation;
             }
         }
-        let bump = next != old || self.meta.generation == 0;
+        let bump = !next.iter().eq(old.iter()) || self.meta.generation == 0;
         let generation = if bump {
             match self.next_generation() {
                 Ok(g) => g,
@@ -327,7 +329,7 @@ impl ImageStream {
                 s.generation = Some(generation);
             }
         }
-        self.spec_tags = next;
+        self.spec_tags = next.into();
         let resolved = self
             .check_cycles(&changed)
             .map_err(SpecError::from)
@@ -364,9 +366,8 @@ impl ImageStream {
     pub fn prepare_for_create(&mut self, ctx: &SpecContext<'_>) -> Result<Changes, SpecError> {
         check_spec_tags(&self.spec_tags)?;
         self.meta.generation = 1;
-        for s in self.spec_tags.values_mut() {
-            s.generation = Some(1);
-        }
+        self.spec_tags
+            .update_where(|_, s| s.generation != Some(1), |_, s| s.generation = Some(1));
         self.histories.clear();
         self.index = super::resolve::ImageIndex::default();
         let before = Currents::of(self);
@@ -398,7 +399,11 @@ impl ImageStream {
         spec: SpecTag,
         ctx: &SpecContext<'_>,
     ) -> Result<Changes, SpecError> {
-        let mut next = self.spec_tags.clone();
+        let mut next: BTreeMap<TagName, SpecTag> = self
+            .spec_tags
+            .iter()
+            .map(|(t, s)| (t.clone(), s.clone()))
+            .collect();
         next.insert(tag, spec);
         self.update_spec(next, ctx)
     }

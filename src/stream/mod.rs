@@ -67,6 +67,7 @@ mod history;
 mod lookup;
 mod mapping;
 mod resolve;
+mod shared;
 mod spec;
 mod tracking;
 mod update;
@@ -131,7 +132,9 @@ pub use views::IsTagSpecError;
 ///    [`history`](Self::history), [`histories`](Self::histories),
 ///    [`latest_observed_generation`](Self::latest_observed_generation),
 ///    [`consistency_report`](Self::consistency_report),
-///    [`approximate_size`](Self::approximate_size) (for memory budgets),
+///    [`approximate_size`](Self::approximate_size) (for memory budgets)
+///    and [`approximate_size_beyond`](Self::approximate_size_beyond) (what
+///    a new version costs beyond the one it was copied from),
 ///    [`status_differs`](Self::status_differs).
 /// 3. **Spec edits**, with the server strategy's generation rules and the
 ///    events `tagsChanged` writes (§8, §9), given a [`SpecContext`]:
@@ -187,16 +190,16 @@ pub struct ImageStream {
     namespace: Namespace,
     lookup_local: bool,
     docker_image_repository: Option<ImageReference>,
-    spec_tags: BTreeMap<TagName, SpecTag>,
+    spec_tags: shared::TagMap<SpecTag>,
     status_repository: String,
     public_repository: String,
-    histories: BTreeMap<TagName, TagHistory>,
+    histories: shared::TagMap<TagHistory>,
     /// Image id index, built by the first id lookup, then kept in step.
     index: resolve::ImageIndex,
     /// Optional cap on every tag's history length.
     history_limit: Option<NonZeroUsize>,
     /// Derived from the spec: tag -> the tags that track it, by name.
-    followers: BTreeMap<TagName, Vec<TagName>>,
+    followers: shared::TagMap<Vec<TagName>>,
 }
 
 impl ImageStream {
@@ -221,13 +224,13 @@ impl ImageStream {
             namespace,
             lookup_local: false,
             docker_image_repository: None,
-            spec_tags: BTreeMap::new(),
+            spec_tags: shared::TagMap::new(),
             status_repository: String::new(),
             public_repository: String::new(),
-            histories: BTreeMap::new(),
+            histories: shared::TagMap::new(),
             index: resolve::ImageIndex::default(),
             history_limit: None,
-            followers: BTreeMap::new(),
+            followers: shared::TagMap::new(),
         })
     }
 
@@ -286,45 +289,68 @@ impl ImageStream {
     /// entries).
     #[must_use]
     pub fn approximate_size(&self) -> usize {
-        use std::mem::size_of;
+        let spec: usize = self.spec_tags.iter().map(spec_size).sum();
+        let status: usize = self.histories.iter().map(history_size).sum();
+        self.own_size()
+            + spec
+            + status
+            + self.followers.len() * std::mem::size_of::<(TagName, Vec<TagName>)>()
+    }
+
+    /// A rough count of the bytes this stream holds that `previous` (an
+    /// earlier version of it, which it was copied from) does not share
+    /// with it: the metadata, the spec tags and histories changed since,
+    /// and the follower map when it changed. Copies of a stream share
+    /// every tag they do not change, so this is what keeping both costs
+    /// beyond `previous`, in O(tags changed + tags / 64).
+    ///
+    /// ```
+    /// use imagestream::reference::{Namespace, StreamName, TagName};
+    /// use imagestream::stream::{ImageStream, TagEvent};
+    /// # use imagestream::reference::{Digest, ImageReference};
+    /// # use imagestream::chrono::{TimeZone, Utc};
+    ///
+    /// let mut is = ImageStream::new(Namespace::parse("test")?, StreamName::parse("app")?)?;
+    /// # let push = |n: u32| -> Result<TagEvent, Box<dyn std::error::Error>> {
+    /// #     let d = Digest::of_sha256(&n.to_be_bytes());
+    /// #     let spec = ImageReference::parse(&format!("172.30.1.1:5000/test/app@{d}"))?;
+    /// #     Ok(TagEvent::new(spec, Some(d), 1, Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()))
+    /// # };
+    /// for n in 0..100 {
+    ///     is.add_event(&TagName::parse(&format!("t{n}"))?, push(n)?);
+    /// }
+    /// let mut next = is.clone();
+    /// next.add_event(&TagName::parse("t7")?, push(1_000)?);
+    /// assert!(next.approximate_size_beyond(&is) * 10 < next.approximate_size());
+    /// assert!(is.approximate_size_beyond(&is) < is.approximate_size() / 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn approximate_size_beyond(&self, previous: &ImageStream) -> usize {
         let spec: usize = self
             .spec_tags
-            .iter()
-            .map(|(t, s)| {
-                size_of::<(TagName, SpecTag)>()
-                    + t.as_str().len()
-                    + s.source().map_or(0, |src| src.name().len())
-                    + s.annotations().map_or(0, |a| {
-                        a.iter()
-                            .map(|(k, v)| k.len() + v.len() + 2 * size_of::<String>())
-                            .sum()
-                    })
-            })
+            .unshared_with(&previous.spec_tags)
+            .map(spec_size)
             .sum();
         let status: usize = self
             .histories
-            .iter()
-            .map(|(t, h)| {
-                size_of::<(TagName, TagHistory)>()
-                    + t.as_str().len()
-                    + h.iter()
-                        .map(|e| size_of::<TagEvent>() + e.pull_spec().as_str().len())
-                        .sum::<usize>()
-                    + h.conditions
-                        .iter()
-                        .map(|c| {
-                            size_of::<api::TagEventCondition>() + c.message.len() + c.reason.len()
-                        })
-                        .sum::<usize>()
-            })
+            .unshared_with(&previous.histories)
+            .map(history_size)
             .sum();
-        size_of::<Self>()
+        let followers = if self.followers.unshared_with(&previous.followers).next().is_some() {
+            self.followers.len() * std::mem::size_of::<(TagName, Vec<TagName>)>()
+        } else {
+            0
+        };
+        self.own_size() + spec + status + followers
+    }
+
+    /// The bytes outside the tag maps.
+    fn own_size(&self) -> usize {
+        std::mem::size_of::<Self>()
             + self.meta.approximate_size()
-            + spec
-            + status
             + self.status_repository.len()
             + self.public_repository.len()
-            + self.followers.len() * size_of::<(TagName, Vec<TagName>)>()
     }
 
     /// Records when the stream was created.
@@ -381,7 +407,7 @@ impl ImageStream {
     /// A tag's history, created empty if the tag has none (for writing
     /// conditions on a tag that has no entries yet).
     pub(crate) fn history_or_default(&mut self, tag: &TagName) -> &mut TagHistory {
-        self.histories.entry(tag.clone()).or_default()
+        self.histories.get_or_insert_default(tag)
     }
 
     /// `latestObservedTagGeneration` (§8): the newest generation the status
@@ -503,6 +529,37 @@ impl ImageStream {
         }
         out
     }
+}
+
+/// The estimated bytes of one spec tag, with its name (and its share of
+/// the map's pointers).
+fn spec_size((t, s): (&TagName, &SpecTag)) -> usize {
+    use std::mem::size_of;
+    size_of::<(TagName, SpecTag)>()
+        + 3 * size_of::<usize>()
+        + t.as_str().len()
+        + s.source().map_or(0, |src| src.name().len())
+        + s.annotations().map_or(0, |a| {
+            a.iter()
+                .map(|(k, v)| k.len() + v.len() + 2 * size_of::<String>())
+                .sum()
+        })
+}
+
+/// The estimated bytes of one tag history, with its name (and its share
+/// of the map's pointers).
+fn history_size((t, h): (&TagName, &TagHistory)) -> usize {
+    use std::mem::size_of;
+    size_of::<(TagName, TagHistory)>()
+        + 3 * size_of::<usize>()
+        + t.as_str().len()
+        + h.iter()
+            .map(|e| size_of::<TagEvent>() + e.pull_spec().as_str().len())
+            .sum::<usize>()
+        + h.conditions
+            .iter()
+            .map(|c| size_of::<api::TagEventCondition>() + c.message.len() + c.reason.len())
+            .sum::<usize>()
 }
 
 /// A suspicious but accepted detail of a stream: `path: message`.
@@ -690,13 +747,13 @@ impl TryFrom<api::ImageStream> for ImageStream {
             namespace,
             lookup_local: wire.spec.lookup_policy.local,
             docker_image_repository,
-            spec_tags,
+            spec_tags: spec_tags.into(),
             status_repository: wire.status.docker_image_repository,
             public_repository: wire.status.public_docker_image_repository,
-            histories,
+            histories: histories.into(),
             index: resolve::ImageIndex::default(),
             history_limit,
-            followers: BTreeMap::new(),
+            followers: shared::TagMap::new(),
         }
         .with_followers())
     }

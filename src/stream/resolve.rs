@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::reference::{DEFAULT_TAG, Digest, ImageReference, TagName};
 
@@ -16,13 +16,16 @@ type IndexMap = BTreeMap<Box<str>, BTreeMap<TagName, u32>>;
 ///
 /// Built on the first id lookup, then kept in step with every change to
 /// the histories (a stream that is never searched by id pays nothing).
+/// Copies of a stream share the built index; an edit of a copy whose
+/// index is shared drops its own reference and lets the next lookup
+/// build it again, so no write ever copies the index.
 #[derive(Default)]
-pub(crate) struct ImageIndex(OnceLock<IndexMap>);
+pub(crate) struct ImageIndex(OnceLock<Arc<IndexMap>>);
 
 impl ImageIndex {
     fn get_or_build<'a>(
         &'a self,
-        histories: &BTreeMap<TagName, super::TagHistory>,
+        histories: &super::shared::TagMap<super::TagHistory>,
     ) -> &'a IndexMap {
         self.0.get_or_init(|| {
             let mut map = IndexMap::new();
@@ -31,20 +34,31 @@ impl ImageIndex {
                     add(&mut map, tag, e);
                 }
             }
-            map
+            Arc::new(map)
         })
+    }
+
+    /// The built index for writing, unless it is shared with a copy of
+    /// the stream: then it is dropped here (rebuilt by the next lookup).
+    fn writable(&mut self) -> Option<&mut IndexMap> {
+        let shared = Arc::get_mut(self.0.get_mut()?).is_none();
+        if shared {
+            self.0 = OnceLock::new();
+            return None;
+        }
+        self.0.get_mut().and_then(Arc::get_mut)
     }
 
     /// Records `event` under `tag`, if the index is built.
     pub(crate) fn added(&mut self, tag: &TagName, event: &TagEvent) {
-        if let Some(map) = self.0.get_mut() {
+        if let Some(map) = self.writable() {
             add(map, tag, event);
         }
     }
 
     /// Forgets one entry of `event` under `tag`, if the index is built.
     pub(crate) fn removed(&mut self, tag: &TagName, event: &TagEvent) {
-        let Some(map) = self.0.get_mut() else { return };
+        let Some(map) = self.writable() else { return };
         let image = event.image_str();
         if image.is_empty() {
             return;
@@ -83,7 +97,7 @@ impl Clone for ImageIndex {
     fn clone(&self) -> Self {
         let lock = OnceLock::new();
         if let Some(map) = self.0.get() {
-            let _ = lock.set(map.clone());
+            let _ = lock.set(Arc::clone(map));
         }
         Self(lock)
     }

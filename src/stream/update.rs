@@ -60,7 +60,12 @@ impl ImageStream {
         out.lookup_local = next.lookup_local;
         out.docker_image_repository = next.docker_image_repository;
         out.history_limit = next.history_limit;
-        let mut changes = out.update_spec(next.spec_tags, ctx)?;
+        let spec = next
+            .spec_tags
+            .iter()
+            .map(|(t, s)| (t.clone(), s.clone()))
+            .collect();
+        let mut changes = out.update_spec(spec, ctx)?;
         changes.changed |= out != *self;
         *self = out;
         Ok(changes)
