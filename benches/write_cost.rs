@@ -140,14 +140,15 @@ fn one_write(c: &mut Criterion) {
         .collect();
     for tags in SIZES {
         let svc = service(tags);
+        // Kept across criterion's calls, so every write changes the tag.
+        let mut n = 0;
         g.bench_with_input(BenchmarkId::from_parameter(tags), &tags, |b, _| {
-            let mut n = 0;
             b.iter(|| {
                 n += 1;
                 let changes = svc
                     .set_spec_tag(&admin, &ns, &name, &tag, &specs[n % 2])
                     .unwrap();
-                assert!(changes.generation_bumped);
+                assert!(changes.generation_bumped, "{changes:?} {n}");
                 changes
             });
         });
@@ -165,8 +166,9 @@ fn one_write(c: &mut Criterion) {
         .collect();
     for tags in SIZES {
         let svc = service(tags);
+        // Kept across criterion's calls, so every write changes the tag.
+        let mut n = 0;
         g.bench_with_input(BenchmarkId::from_parameter(tags), &tags, |b, _| {
-            let mut n = 0;
             b.iter(|| {
                 n += 1;
                 let done = svc.tag(&admin, &ns, &commands[n % 2]).unwrap();

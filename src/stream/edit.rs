@@ -163,17 +163,7 @@ impl ImageStream {
     /// followers, whatever the size of the stream.
     pub fn add_tag_event(&mut self, tag: &TagName, event: TagEvent) -> Changes {
         // Only `tag` and the tags that follow it, transitively, can move.
-        let mut affected = vec![tag.clone()];
-        let mut seen = std::collections::BTreeSet::from([tag.clone()]);
-        let mut next = 0;
-        while let Some(t) = affected.get(next).cloned() {
-            next += 1;
-            for f in self.followers(t.as_str()) {
-                if seen.insert(f.clone()) {
-                    affected.push(f.clone());
-                }
-            }
-        }
+        let affected = self.tracked_by(tag);
         let before = Currents::of_tags(self, &affected);
         let histories_changed = self.add_event_tracked(tag, event);
         Changes {
@@ -349,8 +339,9 @@ impl ImageStream {
         let mut out = Vec::new();
         let index = &mut self.index;
         // Only the histories over the limit are unshared.
-        self.histories
-            .update_where(|_, h| h.len() > limit.get(), |tag, h| {
+        self.histories.update_where(
+            |_, h| h.len() > limit.get(),
+            |tag, h| {
                 let len = h.len();
                 let dropped = h.truncate_to(limit.get());
                 let kept = len - dropped.len();
@@ -363,7 +354,8 @@ impl ImageStream {
                     });
                 }
                 debug_assert!(kept >= 1 || len == 0);
-            });
+            },
+        );
         Changes {
             generation: self.generation(),
             changed: changed || !out.is_empty(),

@@ -342,6 +342,7 @@ impl ImageStream {
             }
         };
         self.meta.generation = generation;
+        self.spec_clean.0 = Some(true);
         self.rebuild_followers();
         let mut histories_changed = Vec::new();
         for (t, event) in events {
@@ -366,14 +367,17 @@ impl ImageStream {
     pub fn prepare_for_create(&mut self, ctx: &SpecContext<'_>) -> Result<Changes, SpecError> {
         check_spec_tags(&self.spec_tags)?;
         self.meta.generation = 1;
-        self.spec_tags
-            .update_where(|_, s| s.generation != Some(1), |_, s| s.generation = Some(1));
+        self.spec_tags.update_where(
+            |_, s| s.generation != Some(1),
+            |_, s| s.generation = Some(1),
+        );
         self.histories.clear();
         self.index = super::resolve::ImageIndex::default();
         let before = Currents::of(self);
         let tags: Vec<TagName> = self.spec_tags.keys().cloned().collect();
         self.check_cycles(&tags)?;
         let events = self.events_for(&tags, ctx)?;
+        self.spec_clean.0 = Some(true);
         self.rebuild_followers();
         let mut histories_changed = Vec::new();
         for (t, event) in events {
@@ -388,7 +392,10 @@ impl ImageStream {
         Ok(changes)
     }
 
-    /// Sets one spec tag (through [`update_spec`](Self::update_spec)).
+    /// Sets one spec tag: what [`update_spec`](Self::update_spec) does
+    /// with the spec and this one tag changed, at the cost of that tag
+    /// (its validation, its tracking chain, its followers), not of the
+    /// whole spec.
     ///
     /// # Errors
     ///
@@ -399,13 +406,107 @@ impl ImageStream {
         spec: SpecTag,
         ctx: &SpecContext<'_>,
     ) -> Result<Changes, SpecError> {
-        let mut next: BTreeMap<TagName, SpecTag> = self
+        if !self.spec_is_clean() {
+            // Spec tags read from the wire without generations, or that
+            // fail the typed checks: the whole spec goes through the
+            // strategy, as the server would put it.
+            let mut next: BTreeMap<TagName, SpecTag> = self
+                .spec_tags
+                .iter()
+                .map(|(t, s)| (t.clone(), s.clone()))
+                .collect();
+            next.insert(tag, spec);
+            return self.update_spec(next, ctx);
+        }
+        self.set_one_spec_tag(tag, spec, ctx)
+    }
+
+    /// Whether every spec tag passes the typed checks and has its
+    /// generation set, so that `update_spec` with one tag changed touches
+    /// only that tag. Known after any spec write; checked once (O(tags))
+    /// for a stream read from the wire.
+    fn spec_is_clean(&mut self) -> bool {
+        if let Some(clean) = self.spec_clean.0 {
+            return clean;
+        }
+        let clean = self
             .spec_tags
-            .iter()
-            .map(|(t, s)| (t.clone(), s.clone()))
-            .collect();
-        next.insert(tag, spec);
-        self.update_spec(next, ctx)
+            .values()
+            .all(|s| !matches!(s.generation, None | Some(0)))
+            && check_spec_tags(&self.spec_tags).is_ok();
+        self.spec_clean.0 = Some(clean);
+        clean
+    }
+
+    /// `update_spec` with every spec tag as it is but `tag`, on a clean
+    /// spec (see `spec_is_clean`): every step of the strategy, restricted
+    /// to the one tag it can touch.
+    fn set_one_spec_tag(
+        &mut self,
+        tag: TagName,
+        mut spec: SpecTag,
+        ctx: &SpecContext<'_>,
+    ) -> Result<Changes, SpecError> {
+        check_spec_tags([(&tag, &spec)])?;
+        // Only `tag` and the tags that track it, transitively, can move.
+        let affected = self.tracked_by(&tag);
+        let before = Currents::of_tags(self, &affected);
+        let old = self.spec_tags.get(tag.as_str()).cloned();
+        // updateSpecTagGenerationsForUpdate
+        if spec.generation != Some(0)
+            && let Some(o) = &old
+        {
+            spec.generation = o.generation;
+        }
+        let bump = old.as_ref() != Some(&spec) || self.meta.generation == 0;
+        let generation = if bump {
+            self.next_generation()?
+        } else {
+            self.meta.generation
+        };
+        // ensureSpecTagGenerationsAreSet (every other tag has its own).
+        let changed: Vec<TagName> = if old.as_ref().is_none_or(|o| self.tag_ref_changed(o, &spec)) {
+            spec.generation = None;
+            vec![tag.clone()]
+        } else {
+            Vec::new()
+        };
+        if matches!(spec.generation, None | Some(0)) {
+            spec.generation = Some(generation);
+        }
+        self.spec_tags.insert(tag.clone(), spec);
+        let resolved = match changed.first().and_then(|t| self.circle_through(t)) {
+            Some(circle) => Err(SpecError::from(circle)),
+            None => self.events_for(&changed, ctx),
+        };
+        let events = match resolved {
+            Ok(events) => events,
+            Err(e) => {
+                match old {
+                    Some(o) => self.spec_tags.insert(tag, o),
+                    None => self.spec_tags.remove(tag.as_str()),
+                };
+                return Err(e);
+            }
+        };
+        self.meta.generation = generation;
+        self.retarget_follower(&tag, old.as_ref());
+        let mut histories_changed = Vec::new();
+        for (t, event) in events {
+            if self.add_to_history(&t, event).changed() {
+                histories_changed.push(t.clone());
+                histories_changed.extend(self.propagate(&t));
+            }
+        }
+        let changed_at_all = bump || !histories_changed.is_empty();
+        Ok(Changes {
+            generation: self.generation(),
+            generation_bumped: bump,
+            moved: before.moved_among(self, &affected),
+            histories_changed,
+            changed: changed_at_all,
+            ..Changes::default()
+        })
     }
 
     /// Removes one spec tag, leaving its history (§9.4). The generation

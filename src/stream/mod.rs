@@ -200,7 +200,23 @@ pub struct ImageStream {
     history_limit: Option<NonZeroUsize>,
     /// Derived from the spec: tag -> the tags that track it, by name.
     followers: shared::TagMap<Vec<TagName>>,
+    /// Whether every spec tag is known to pass the typed checks and to
+    /// have its generation set (`None`: not yet known, as after reading
+    /// the wire), so one tag can be set without touching the others.
+    spec_clean: SpecClean,
 }
+
+/// Derived knowledge about the spec: never makes two streams differ.
+#[derive(Debug, Clone, Copy, Default)]
+struct SpecClean(Option<bool>);
+
+impl PartialEq for SpecClean {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SpecClean {}
 
 impl ImageStream {
     /// An empty stream `namespace/name` (generation 0: not yet created).
@@ -231,6 +247,7 @@ impl ImageStream {
             index: resolve::ImageIndex::default(),
             history_limit: None,
             followers: shared::TagMap::new(),
+            spec_clean: SpecClean(Some(true)),
         })
     }
 
@@ -337,7 +354,12 @@ impl ImageStream {
             .unshared_with(&previous.histories)
             .map(history_size)
             .sum();
-        let followers = if self.followers.unshared_with(&previous.followers).next().is_some() {
+        let followers = if self
+            .followers
+            .unshared_with(&previous.followers)
+            .next()
+            .is_some()
+        {
             self.followers.len() * std::mem::size_of::<(TagName, Vec<TagName>)>()
         } else {
             0
@@ -754,6 +776,7 @@ impl TryFrom<api::ImageStream> for ImageStream {
             index: resolve::ImageIndex::default(),
             history_limit,
             followers: shared::TagMap::new(),
+            spec_clean: SpecClean(None),
         }
         .with_followers())
     }

@@ -75,14 +75,8 @@ impl<V: PartialEq> PartialEq for TagMap<V> {
                 }
                 (x, y) => {
                     // Chunk boundaries differ: compare the rest entry by entry.
-                    let rest_a = x
-                        .into_iter()
-                        .chain(a)
-                        .flat_map(|c| c.iter());
-                    let rest_b = y
-                        .into_iter()
-                        .chain(b)
-                        .flat_map(|c| c.iter());
+                    let rest_a = x.into_iter().chain(a).flat_map(|c| c.iter());
+                    let rest_b = y.into_iter().chain(b).flat_map(|c| c.iter());
                     // Equal total lengths and equal-length prefixes: the
                     // rests are as long as each other.
                     return rest_a.zip(rest_b).all(|((k1, v1), (k2, v2))| {
@@ -107,11 +101,6 @@ impl<V> TagMap<V> {
         self.len
     }
 
-    /// Whether there are no entries.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The chunk that holds `key` or would hold it: the first whose last
     /// key is not below it, else the last chunk. `None` when empty.
     fn chunk_of<Q: Ord + ?Sized>(&self, key: &Q) -> Option<usize>
@@ -132,7 +121,10 @@ impl<V> TagMap<V> {
         TagName: Borrow<Q>,
     {
         let c = self.chunk_of(key)?;
-        Some((c, self.chunks[c].binary_search_by(|(k, _)| k.borrow().cmp(key))))
+        Some((
+            c,
+            self.chunks[c].binary_search_by(|(k, _)| k.borrow().cmp(key)),
+        ))
     }
 
     /// The value at `key`.
@@ -321,18 +313,6 @@ impl<V: Clone> TagMap<V> {
             }
         }
     }
-
-    /// Keeps only the entries `keep` accepts.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&TagName, &V) -> bool) {
-        if self.iter().all(|(k, v)| keep(k, v)) {
-            return;
-        }
-        *self = self
-            .iter()
-            .filter(|(k, v)| keep(k, v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-    }
 }
 
 impl<V> FromIterator<(TagName, V)> for TagMap<V> {
@@ -450,7 +430,6 @@ mod tests {
         Insert(u16, u32),
         Remove(u16),
         Bump(u16),
-        Retain(u32),
         Clone,
     }
 
@@ -459,7 +438,6 @@ mod tests {
             4 => (0..300u16, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
             2 => (0..300u16).prop_map(Op::Remove),
             1 => (0..300u16).prop_map(Op::Bump),
-            1 => (1..5u32).prop_map(Op::Retain),
             1 => Just(Op::Clone),
         ]
     }
@@ -483,10 +461,6 @@ mod tests {
                     Op::Bump(k) => {
                         *map.get_or_insert_default(&name(k)) += 1;
                         *model.entry(name(k)).or_default() += 1;
-                    }
-                    Op::Retain(m) => {
-                        map.retain(|_, v| v % m != 0);
-                        model.retain(|_, v| *v % m != 0);
                     }
                     Op::Clone => snapshots.push((model.clone(), map.clone())),
                 }

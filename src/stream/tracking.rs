@@ -342,6 +342,83 @@ impl ImageStream {
         self.followers = grouped.into_iter().collect();
     }
 
+    /// `tag` and every tag that tracks it, directly or through others:
+    /// the tags an edit of `tag`'s history can move. O(those tags).
+    pub(crate) fn tracked_by(&self, tag: &TagName) -> Vec<TagName> {
+        let mut affected = vec![tag.clone()];
+        let mut seen = BTreeSet::from([tag.clone()]);
+        let mut next = 0;
+        while let Some(t) = affected.get(next).cloned() {
+            next += 1;
+            for f in self.followers(t.as_str()) {
+                if seen.insert(f.clone()) {
+                    affected.push(f.clone());
+                }
+            }
+        }
+        affected
+    }
+
+    /// The circle of tracking tags `tag` lies on, as
+    /// [`Tracking::circle`] answers, by walking `tag`'s chain only:
+    /// O(k log k) for a chain of k tags.
+    pub(crate) fn circle_through(&self, tag: &TagName) -> Option<CircularReference> {
+        let mut chain = vec![tag.clone()];
+        let mut seen: BTreeSet<&str> = BTreeSet::from([tag.as_str()]);
+        let mut current = tag.as_str();
+        loop {
+            let Step::Track(next) = self.step(current) else {
+                return None;
+            };
+            // A hop to a tag without a spec tag ends the chain (the
+            // tracking pass calls it missing, not a circle).
+            if !self.spec_tags.contains_key(next.as_str()) {
+                return None;
+            }
+            chain.push(next.clone());
+            if next == tag {
+                return Some(CircularReference { chain });
+            }
+            if !seen.insert(next.as_str()) {
+                return None;
+            }
+            current = next.as_str();
+        }
+    }
+
+    /// Moves `tag` in the follower map from the tag `old` (its previous
+    /// spec) tracked to the tag its spec tracks now: what
+    /// `rebuild_followers` would change, in O(log tags + followers).
+    pub(crate) fn retarget_follower(&mut self, tag: &TagName, old: Option<&SpecTag>) {
+        let was = old
+            .and_then(SpecTag::source)
+            .and_then(|s| self.tracked_tag(s))
+            .cloned();
+        let now = self
+            .spec_tags
+            .get(tag.as_str())
+            .and_then(SpecTag::source)
+            .and_then(|s| self.tracked_tag(s))
+            .cloned();
+        if was == now {
+            return;
+        }
+        if let Some(target) = was
+            && let Some(names) = self.followers.get_mut(target.as_str())
+        {
+            names.retain(|n| n != tag);
+            if names.is_empty() {
+                self.followers.remove(target.as_str());
+            }
+        }
+        if let Some(target) = now {
+            let names = self.followers.get_or_insert_default(&target);
+            if let Err(at) = names.binary_search(tag) {
+                names.insert(at, tag.clone());
+            }
+        }
+    }
+
     pub(crate) fn with_followers(mut self) -> Self {
         self.rebuild_followers();
         self

@@ -1,7 +1,9 @@
 //! Model-based test: random operation sequences run against the real
 //! `stream::ImageStream` and a deliberately naive model (newest-first
 //! vectors with copying prepends, linear scans, followers recomputed by
-//! scanning the spec), compared after every step.
+//! scanning the spec), compared after every step. The stream's parts are
+//! shared between copies (copy on write): a copy taken before each step
+//! must come out of it unchanged.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -201,6 +203,10 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             .map(|(t, v)| (t.clone(), v.len()))
             .collect();
         let currents_before = currents(&model);
+        // A copy taken before the step shares the stream's parts; the
+        // step must leave it as it was (copy on write).
+        let copy = real.clone();
+        let copy_wire = imagestream::api::ImageStream::from(&copy);
         // What the real operation says moved (`None` when it failed).
         let mut moved: Option<Vec<TagName>> = None;
         match *op {
@@ -299,6 +305,13 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 model.tags.retain(|_, v| !v.is_empty());
             }
         }
+        prop_assert_eq!(
+            imagestream::api::ImageStream::from(&copy),
+            copy_wire,
+            "step {} {:?} changed a copy",
+            step,
+            op
+        );
         // Compare every history.
         let got: BTreeMap<String, Vec<Entry>> = real
             .histories()

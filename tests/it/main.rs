@@ -34,6 +34,7 @@ mod references;
 mod safety;
 mod schedule;
 mod service;
+mod shared_writes;
 mod spec_validation;
 mod tag;
 mod tag_rules;
