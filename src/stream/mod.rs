@@ -347,22 +347,19 @@ impl ImageStream {
         let spec: usize = self
             .spec_tags
             .unshared_with(&previous.spec_tags)
+            .into_iter()
             .map(spec_size)
             .sum();
         let status: usize = self
             .histories
             .unshared_with(&previous.histories)
+            .into_iter()
             .map(history_size)
             .sum();
-        let followers = if self
-            .followers
-            .unshared_with(&previous.followers)
-            .next()
-            .is_some()
-        {
-            self.followers.len() * std::mem::size_of::<(TagName, Vec<TagName>)>()
-        } else {
+        let followers = if self.followers.unshared_with(&previous.followers).is_empty() {
             0
+        } else {
+            self.followers.len() * std::mem::size_of::<(TagName, Vec<TagName>)>()
         };
         self.own_size() + spec + status + followers
     }

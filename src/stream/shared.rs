@@ -182,37 +182,68 @@ impl<V> TagMap<V> {
         *self = Self::new();
     }
 
-    /// The shared values of `self` that `other` does not share, with their
-    /// keys: what a copy of `other` changed into `self` costs beyond it.
-    /// O(chunks) when most chunks are shared.
-    pub(crate) fn unshared_with<'a>(
-        &'a self,
-        other: &'a Self,
-    ) -> impl Iterator<Item = (&'a TagName, &'a V)> + 'a {
-        let skip_all = Arc::ptr_eq(&self.chunks, &other.chunks);
-        self.chunks
-            .iter()
-            .filter(move |c| {
-                // The chunk of `other` that would hold this one's first key.
-                !skip_all
-                    && c.first()
-                        .and_then(|(k, _)| other.chunk_of(k.as_str()))
-                        .is_none_or(|o| !Arc::ptr_eq(c, &other.chunks[o]))
-            })
-            .flat_map(|c| c.iter())
-            .filter(move |(k, v)| {
-                other
-                    .get_shared(k.as_str())
-                    .is_none_or(|o| !Arc::ptr_eq(o, v))
-            })
-            .map(|(k, v)| (k, &**v))
+    /// The values of `self` that `other` does not share, with their keys:
+    /// what a copy of `other` changed into `self` costs beyond it. Chunks
+    /// are matched by position first (versions of one map keep their
+    /// layout but where a chunk split), so this is O(chunks + entries of
+    /// the unshared chunks).
+    pub(crate) fn unshared_with<'a>(&'a self, other: &'a Self) -> Vec<(&'a TagName, &'a V)> {
+        let mut out = Vec::new();
+        if Arc::ptr_eq(&self.chunks, &other.chunks) {
+            return out;
+        }
+        // How far `other`'s layout is shifted from this one's, as last seen.
+        let mut shift: isize = 0;
+        for (i, c) in self.chunks.iter().enumerate() {
+            let at = |d: isize| {
+                i.checked_add_signed(d)
+                    .and_then(|j| other.chunks.get(j))
+                    .is_some_and(|o| Arc::ptr_eq(c, o))
+            };
+            if at(shift) {
+                continue;
+            }
+            if let Some(d) = [shift - 1, shift + 1].into_iter().find(|&d| at(d)) {
+                shift = d;
+                continue;
+            }
+            let Some((first, _)) = c.first() else {
+                continue;
+            };
+            // Shared elsewhere (a layout change further away)?
+            if let Some(o) = other.chunk_of(first.as_str())
+                && Arc::ptr_eq(c, &other.chunks[o])
+            {
+                shift = o.cast_signed() - i.cast_signed();
+                continue;
+            }
+            // Entry by entry, walking `other` from this chunk's first key.
+            let mut theirs = other.iter_from(first.as_str()).peekable();
+            for (k, v) in c.iter() {
+                while theirs.next_if(|(ok, _)| *ok < k).is_some() {}
+                let shared = theirs
+                    .peek()
+                    .is_some_and(|(ok, ov)| *ok == k && Arc::ptr_eq(ov, v));
+                if !shared {
+                    out.push((k, &**v));
+                }
+            }
+        }
+        out
     }
 
-    fn get_shared(&self, key: &str) -> Option<&Arc<V>> {
-        match self.find(key)? {
-            (c, Ok(i)) => Some(&self.chunks[c][i].1),
-            (_, Err(_)) => None,
-        }
+    /// The entries from `key` on, as shared pointers.
+    fn iter_from<'a>(&'a self, key: &str) -> impl Iterator<Item = (&'a TagName, &'a Arc<V>)> + 'a {
+        let (c, i) = match self.find(key) {
+            Some((c, Ok(i) | Err(i))) => (c, i),
+            None => (0, 0),
+        };
+        self.chunks
+            .iter()
+            .skip(c)
+            .enumerate()
+            .flat_map(move |(n, chunk)| chunk.iter().skip(if n == 0 { i } else { 0 }))
+            .map(|(k, v)| (k, v))
     }
 }
 
@@ -487,9 +518,9 @@ mod tests {
         assert!(next == map);
         *next.get_mut("t00500").unwrap() += 1;
         assert!(next != map);
-        let unshared: Vec<(&TagName, &u32)> = next.unshared_with(&map).collect();
+        let unshared = next.unshared_with(&map);
         assert_eq!(unshared, [(&name(500), &501)]);
         assert_eq!(map.get("t00500"), Some(&500));
-        assert_eq!(map.unshared_with(&map).count(), 0);
+        assert!(map.unshared_with(&map).is_empty());
     }
 }

@@ -61,9 +61,19 @@ fn push(image: u8) -> TagEvent {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Set { tag: usize, kind: u8, target: usize, version: u8 },
-    Push { tag: usize, image: u8 },
-    Remove { tag: usize },
+    Set {
+        tag: usize,
+        kind: u8,
+        target: usize,
+        version: u8,
+    },
+    Push {
+        tag: usize,
+        image: u8,
+    },
+    Remove {
+        tag: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -152,5 +162,11 @@ fn a_thousand_one_tag_versions_cost_about_one_stream() {
         "{per_version} bytes a version, {whole} a stream"
     );
     // All 1,000 versions are kept: the budget counts what they add.
-    assert_eq!(store.changes_since(current.resource_version - 1_000).unwrap().len(), 1_000);
+    assert_eq!(
+        store
+            .changes_since(current.resource_version - 1_000)
+            .unwrap()
+            .len(),
+        1_000
+    );
 }
