@@ -2,11 +2,12 @@
 //! representation behind a stream's spec tags, histories and followers.
 //!
 //! Entries live in sorted chunks of at most [`CHUNK`] entries, each chunk
-//! behind an `Arc`, each value behind its own `Arc`, and the chunk list
-//! behind one more. Cloning a map is one reference count; changing one
-//! entry copies the chunk list (pointers, about n / 32 of them), the one
-//! chunk (at most [`CHUNK`] names and pointers) and the one value, and
-//! leaves every other chunk and value shared with the copies. Two maps
+//! behind an `Arc`, each entry (name and value) behind its own `Arc`, and
+//! the chunk list behind one more. Cloning a map is one reference count;
+//! changing one entry copies the chunk list (pointers, about n / 32 of
+//! them), the one chunk (at most [`CHUNK`] pointers, no allocation per
+//! entry) and the one entry, and leaves every other chunk and entry
+//! shared with the copies. Two maps
 //! compare chunk by chunk and value by value with pointer checks first, so
 //! comparing two versions of a stream costs what differs between them.
 
@@ -16,10 +17,11 @@ use std::sync::Arc;
 
 use crate::reference::TagName;
 
-/// Most entries in one chunk: a change copies at most this many names.
+/// Most entries in one chunk: a change copies at most this many pointers.
 const CHUNK: usize = 64;
 
-type Chunk<V> = Vec<(TagName, Arc<V>)>;
+type Entry<V> = Arc<(TagName, V)>;
+type Chunk<V> = Vec<Entry<V>>;
 
 /// A sorted map `TagName -> V` with shared, copy-on-write parts.
 pub(crate) struct TagMap<V> {
@@ -67,9 +69,7 @@ impl<V: PartialEq> PartialEq for TagMap<V> {
                 (None, None) => return true,
                 (Some(x), Some(y)) if Arc::ptr_eq(x, y) => {}
                 (Some(x), Some(y)) if x.len() == y.len() => {
-                    if !x.iter().zip(y.iter()).all(|((k1, v1), (k2, v2))| {
-                        k1 == k2 && (Arc::ptr_eq(v1, v2) || **v1 == **v2)
-                    }) {
+                    if !x.iter().zip(y.iter()).all(same) {
                         return false;
                     }
                 }
@@ -79,13 +79,17 @@ impl<V: PartialEq> PartialEq for TagMap<V> {
                     let rest_b = y.into_iter().chain(b).flat_map(|c| c.iter());
                     // Equal total lengths and equal-length prefixes: the
                     // rests are as long as each other.
-                    return rest_a.zip(rest_b).all(|((k1, v1), (k2, v2))| {
-                        k1 == k2 && (Arc::ptr_eq(v1, v2) || **v1 == **v2)
-                    });
+                    return rest_a.zip(rest_b).all(same);
                 }
             }
         }
     }
+}
+
+/// Whether two entries are equal, by pointer first.
+#[allow(clippy::trivially_copy_pass_by_ref)] // the shape `zip` hands over
+fn same<V: PartialEq>((a, b): (&Entry<V>, &Entry<V>)) -> bool {
+    Arc::ptr_eq(a, b) || **a == **b
 }
 
 impl<V: Eq> Eq for TagMap<V> {}
@@ -112,7 +116,7 @@ impl<V> TagMap<V> {
         }
         let i = self
             .chunks
-            .partition_point(|c| c.last().is_some_and(|(k, _)| k.borrow() < key));
+            .partition_point(|c| c.last().is_some_and(|e| e.0.borrow() < key));
         Some(i.min(self.chunks.len() - 1))
     }
 
@@ -123,7 +127,7 @@ impl<V> TagMap<V> {
         let c = self.chunk_of(key)?;
         Some((
             c,
-            self.chunks[c].binary_search_by(|(k, _)| k.borrow().cmp(key)),
+            self.chunks[c].binary_search_by(|e| e.0.borrow().cmp(key)),
         ))
     }
 
@@ -142,8 +146,8 @@ impl<V> TagMap<V> {
     {
         match self.find(key)? {
             (c, Ok(i)) => {
-                let (k, v) = &self.chunks[c][i];
-                Some((k, &**v))
+                let (k, v) = &*self.chunks[c][i];
+                Some((k, v))
             }
             (_, Err(_)) => None,
         }
@@ -207,7 +211,7 @@ impl<V> TagMap<V> {
                 shift = d;
                 continue;
             }
-            let Some((first, _)) = c.first() else {
+            let Some(first) = c.first().map(|e| &e.0) else {
                 continue;
             };
             // Shared elsewhere (a layout change further away)?
@@ -219,13 +223,11 @@ impl<V> TagMap<V> {
             }
             // Entry by entry, walking `other` from this chunk's first key.
             let mut theirs = other.iter_from(first.as_str()).peekable();
-            for (k, v) in c.iter() {
-                while theirs.next_if(|(ok, _)| *ok < k).is_some() {}
-                let shared = theirs
-                    .peek()
-                    .is_some_and(|(ok, ov)| *ok == k && Arc::ptr_eq(ov, v));
+            for e in c.iter() {
+                while theirs.next_if(|o| o.0 < e.0).is_some() {}
+                let shared = theirs.peek().is_some_and(|o| Arc::ptr_eq(o, e));
                 if !shared {
-                    out.push((k, &**v));
+                    out.push((&e.0, &e.1));
                 }
             }
         }
@@ -233,7 +235,7 @@ impl<V> TagMap<V> {
     }
 
     /// The entries from `key` on, as shared pointers.
-    fn iter_from<'a>(&'a self, key: &str) -> impl Iterator<Item = (&'a TagName, &'a Arc<V>)> + 'a {
+    fn iter_from<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Entry<V>> + 'a {
         let (c, i) = match self.find(key) {
             Some((c, Ok(i) | Err(i))) => (c, i),
             None => (0, 0),
@@ -243,7 +245,6 @@ impl<V> TagMap<V> {
             .skip(c)
             .enumerate()
             .flat_map(move |(n, chunk)| chunk.iter().skip(if n == 0 { i } else { 0 }))
-            .map(|(k, v)| (k, v))
     }
 }
 
@@ -259,7 +260,7 @@ impl<V: Clone> TagMap<V> {
         TagName: Borrow<Q>,
     {
         match self.find(key)? {
-            (c, Ok(i)) => Some(Arc::make_mut(&mut self.chunk_mut(c)[i].1)),
+            (c, Ok(i)) => Some(&mut Arc::make_mut(&mut self.chunk_mut(c)[i]).1),
             (_, Err(_)) => None,
         }
     }
@@ -267,18 +268,18 @@ impl<V: Clone> TagMap<V> {
     /// Sets `key` to `value`, returning the value it replaced.
     pub(crate) fn insert(&mut self, key: TagName, value: V) -> Option<V> {
         let Some((c, at)) = self.find(key.as_str()) else {
-            Arc::make_mut(&mut self.chunks).push(Arc::new(vec![(key, Arc::new(value))]));
+            Arc::make_mut(&mut self.chunks).push(Arc::new(vec![Arc::new((key, value))]));
             self.len = 1;
             return None;
         };
         match at {
             Ok(i) => {
-                let old = std::mem::replace(&mut self.chunk_mut(c)[i].1, Arc::new(value));
-                Some(Arc::unwrap_or_clone(old))
+                let old = std::mem::replace(&mut self.chunk_mut(c)[i], Arc::new((key, value)));
+                Some(Arc::unwrap_or_clone(old).1)
             }
             Err(i) => {
                 let chunk = self.chunk_mut(c);
-                chunk.insert(i, (key, Arc::new(value)));
+                chunk.insert(i, Arc::new((key, value)));
                 if chunk.len() > CHUNK {
                     let upper = chunk.split_off(chunk.len() / 2);
                     Arc::make_mut(&mut self.chunks).insert(c + 1, Arc::new(upper));
@@ -310,12 +311,12 @@ impl<V: Clone> TagMap<V> {
             return None;
         };
         let chunk = self.chunk_mut(c);
-        let (k, v) = chunk.remove(i);
+        let entry = chunk.remove(i);
         if chunk.is_empty() {
             Arc::make_mut(&mut self.chunks).remove(c);
         }
         self.len -= 1;
-        Some((k, Arc::unwrap_or_clone(v)))
+        Some(Arc::unwrap_or_clone(entry))
     }
 
     /// Removes `key`, returning its value.
@@ -334,12 +335,13 @@ impl<V: Clone> TagMap<V> {
         mut f: impl FnMut(&TagName, &mut V),
     ) {
         for c in 0..self.chunks.len() {
-            if !self.chunks[c].iter().any(|(k, v)| wants(k, v)) {
+            if !self.chunks[c].iter().any(|e| wants(&e.0, &e.1)) {
                 continue;
             }
-            for (k, v) in self.chunk_mut(c).iter_mut() {
-                if wants(k, v) {
-                    f(k, Arc::make_mut(v));
+            for e in self.chunk_mut(c).iter_mut() {
+                if wants(&e.0, &e.1) {
+                    let (k, v) = Arc::make_mut(e);
+                    f(k, v);
                 }
             }
         }
@@ -352,16 +354,16 @@ impl<V> FromIterator<(TagName, V)> for TagMap<V> {
         let mut entries: Vec<(TagName, V)> = iter.into_iter().collect();
         // Stable: among equal keys the last one given is last.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut deduped: Vec<(TagName, Arc<V>)> = Vec::with_capacity(entries.len());
+        let mut deduped: Vec<(TagName, V)> = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             match deduped.last_mut() {
-                Some((last, slot)) if *last == k => *slot = Arc::new(v),
-                _ => deduped.push((k, Arc::new(v))),
+                Some((last, slot)) if *last == k => *slot = v,
+                _ => deduped.push((k, v)),
             }
         }
         let len = deduped.len();
         let mut chunks = Vec::with_capacity(len.div_ceil(CHUNK));
-        let mut rest = deduped.into_iter().peekable();
+        let mut rest = deduped.into_iter().map(Arc::new).peekable();
         while rest.peek().is_some() {
             chunks.push(Arc::new(rest.by_ref().take(CHUNK).collect()));
         }
@@ -407,10 +409,10 @@ impl<'a, V> Iterator for Iter<'a, V> {
         loop {
             let (c, i) = self.front;
             let chunk = self.chunks.get(c)?;
-            if let Some((k, v)) = chunk.get(i) {
+            if let Some(e) = chunk.get(i) {
                 self.front = (c, i + 1);
                 self.remaining -= 1;
-                return Some((k, &**v));
+                return Some((&e.0, &e.1));
             }
             self.front = (c + 1, 0);
         }
@@ -433,10 +435,10 @@ impl<V> DoubleEndedIterator for Iter<'_, V> {
                 self.back = (before, self.chunks.get(before)?.len());
                 continue;
             }
-            let (k, v) = self.chunks.get(c)?.get(i - 1)?;
+            let e = self.chunks.get(c)?.get(i - 1)?;
             self.back = (c, i - 1);
             self.remaining -= 1;
-            return Some((k, &**v));
+            return Some((&e.0, &e.1));
         }
     }
 }
