@@ -200,28 +200,40 @@ impl ImageStream {
     /// `imagestreamtags.image.openshift.io "<stream>:<tag>" not found` when
     /// the tag has neither a spec nor a history.
     pub fn delete_tag(&mut self, tag: &str) -> Result<Changes, ResolveError> {
-        let before = Currents::of(self);
-        let spec = self.spec_tags.remove(tag);
-        let history = self.histories.remove_entry(tag);
-        if spec.is_none() && history.is_none() {
+        // Only the deleted tag can move: the tags that tracked it keep
+        // their histories.
+        let Some(name) = self
+            .spec_tags
+            .get_key_value(tag)
+            .map(|(k, _)| k)
+            .or_else(|| self.histories.get_key_value(tag).map(|(k, _)| k))
+            .cloned()
+        else {
             return Err(ResolveError::TagNotFound {
                 stream: self.name.to_string(),
                 tag: tag.to_owned(),
             });
-        }
-        if let Some((name, h)) = history {
+        };
+        let affected = [name];
+        let before = Currents::of_tags(self, &affected);
+        let spec = self.spec_tags.remove(tag);
+        if let Some(h) = self.histories.remove(tag) {
             for e in &h.events {
-                self.index.removed(&name, e);
+                self.index.removed(&affected[0], e);
             }
         }
         let bumped = spec.is_some();
         if bumped {
             self.bump_generation_saturating();
-            self.rebuild_followers();
+            self.retarget_follower(&affected[0], spec.as_ref());
         }
-        let mut changes = before.changes(self, true);
-        changes.generation_bumped = bumped;
-        Ok(changes)
+        Ok(Changes {
+            generation: self.generation(),
+            generation_bumped: bumped,
+            moved: before.moved_among(self, &affected),
+            changed: true,
+            ..Changes::default()
+        })
     }
 
     /// Points `tag` back at an older entry of its history: the spec tag

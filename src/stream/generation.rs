@@ -512,9 +512,9 @@ impl ImageStream {
     /// Removes one spec tag, leaving its history (§9.4). The generation
     /// goes up by one, saturating at `i64::MAX`.
     pub fn remove_spec_tag(&mut self, tag: &str) -> Option<SpecTag> {
-        let removed = self.spec_tags.remove(tag)?;
+        let (name, removed) = self.spec_tags.remove_entry(tag)?;
         self.bump_generation_saturating();
-        self.rebuild_followers();
+        self.retarget_follower(&name, Some(&removed));
         Some(removed)
     }
 

@@ -74,6 +74,9 @@ enum Op {
     Remove {
         tag: usize,
     },
+    Delete {
+        tag: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -82,6 +85,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(tag, kind, target, version)| Op::Set { tag, kind, target, version }),
         3 => (0..6usize, 0..3u8).prop_map(|(tag, image)| Op::Push { tag, image }),
         1 => (0..6usize).prop_map(|tag| Op::Remove { tag }),
+        1 => (0..6usize).prop_map(|tag| Op::Delete { tag }),
     ]
 }
 
@@ -132,6 +136,12 @@ proptest! {
                 }
                 Op::Remove { tag: t } => {
                     is.remove_spec_tag(TAGS[t]);
+                }
+                Op::Delete { tag: t } => {
+                    let had = is.history(TAGS[t]).and_then(|h| h.current()).is_some();
+                    if let Ok(changes) = is.delete_tag(TAGS[t]) {
+                        prop_assert_eq!(changes.moved().len(), usize::from(had));
+                    }
                 }
             }
             // The follower map kept in step equals one rebuilt from the spec.
