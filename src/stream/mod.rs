@@ -181,6 +181,19 @@ pub use views::IsTagSpecError;
 ///    through [`resolve_local_name`](Self::resolve_local_name).
 /// 7. **Back to the wire**: `From<&ImageStream> for api::ImageStream`,
 ///    without loss.
+///
+/// # Copies share what they do not change
+///
+/// The spec tags, the tag histories and the follower map are kept in
+/// sorted chunks of shared entries (copy on write): cloning a stream
+/// costs a few reference counts and its metadata, whatever its size, and
+/// an edit copies only the entries it changes (plus one chunk of
+/// pointers). Comparing two versions checks shared parts by pointer. So
+/// a write through the service (read a copy, change one tag, store it)
+/// costs what it changes, and a store that keeps many versions keeps one
+/// stream plus their changes
+/// ([`approximate_size_beyond`](Self::approximate_size_beyond) estimates
+/// what a version adds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageStream {
     api_version: String,
