@@ -74,7 +74,6 @@ mod update;
 mod validate;
 mod views;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::num::NonZeroUsize;
 
@@ -627,8 +626,9 @@ fn tag_key(name: &str, path: &str, errs: &mut Vec<FieldError>) -> Option<TagName
 fn histories_from_wire(
     lists: Vec<api::NamedTagEventList>,
     errs: &mut Vec<FieldError>,
-) -> BTreeMap<TagName, TagHistory> {
-    let mut histories = BTreeMap::new();
+) -> shared::TagMap<TagHistory> {
+    // Collected in wire order, sorted once (a repeated tag: the last wins).
+    let mut histories = Vec::with_capacity(lists.len());
     for list in lists {
         let key = tag_key(&list.tag, &format!("status.tags[{}]", list.tag), errs);
         let item_path =
@@ -681,16 +681,16 @@ fn histories_from_wire(
         // The wire is newest first; the domain stores oldest first.
         events.reverse();
         if let Some(key) = key {
-            histories.insert(
+            histories.push((
                 key,
                 TagHistory {
                     events: events.into(),
                     conditions: list.conditions,
                 },
-            );
+            ));
         }
     }
-    histories
+    histories.into_iter().collect()
 }
 
 /// The history limit kept in [`api::HISTORY_LIMIT_ANNOTATION`], if any: a
@@ -748,7 +748,8 @@ impl TryFrom<api::ImageStream> for ImageStream {
             }
         }
 
-        let mut spec_tags = BTreeMap::new();
+        // Collected in wire order, sorted once (a repeated tag: the last wins).
+        let mut spec_tags = Vec::with_capacity(wire.spec.tags.len());
         for t in &wire.spec.tags {
             let path = format!("spec.tags[{}]", t.name);
             let key = tag_key(&t.name, &path, &mut errs);
@@ -757,7 +758,7 @@ impl TryFrom<api::ImageStream> for ImageStream {
             if let (Some(key), true) = (key, errs.len() == before)
                 && let Some(spec) = spec::spec_tag_from_wire(t)
             {
-                spec_tags.insert(key, spec);
+                spec_tags.push((key, spec));
             }
         }
 
@@ -779,10 +780,10 @@ impl TryFrom<api::ImageStream> for ImageStream {
             namespace,
             lookup_local: wire.spec.lookup_policy.local,
             docker_image_repository,
-            spec_tags: spec_tags.into(),
+            spec_tags: spec_tags.into_iter().collect(),
             status_repository: wire.status.docker_image_repository,
             public_repository: wire.status.public_docker_image_repository,
-            histories: histories.into(),
+            histories,
             index: resolve::ImageIndex::default(),
             history_limit,
             followers: shared::TagMap::new(),
