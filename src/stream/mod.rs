@@ -64,8 +64,11 @@ mod content;
 mod edit;
 mod generation;
 mod history;
+mod hold;
 mod lookup;
 mod mapping;
+#[cfg(feature = "policy")]
+mod policy;
 mod resolve;
 mod spec;
 mod tracking;
@@ -89,6 +92,12 @@ pub use generation::{
     SpecError, StreamLookup,
 };
 pub use history::{AddOutcome, TagEvent, TagHistory};
+pub use hold::{Hold, HoldError};
+#[cfg(feature = "policy")]
+pub use policy::{
+    CandidateSource, Direction, Platform, PolicyError, PolicyOrder, SemverRange, TagPolicy,
+    is_signature_tag, parse_version,
+};
 pub use lookup::{LocalNameError, RESOLVE_NAMES_ANNOTATION, local_name};
 pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
 pub use resolve::ResolveError;
