@@ -53,6 +53,8 @@
 
 mod backoff;
 mod outcome;
+#[cfg(feature = "policy")]
+mod policies;
 mod queue;
 mod triggers;
 
@@ -81,6 +83,15 @@ pub use triggers::{
 
 use outcome::Failure;
 use queue::Work;
+
+/// Whether a stream has tag policies to evaluate on schedule.
+fn has_policies(stream: &ImageStream) -> bool {
+    cfg!(feature = "policy")
+        && stream.spec_tags().any(|(_, spec)| {
+        spec.annotations()
+            .is_some_and(|a| a.contains_key(crate::api::POLICY_ANNOTATION))
+    })
+}
 
 /// `t + d`, saturating at the ends of time (a clock or a setting at the
 /// edge never panics).
@@ -113,6 +124,9 @@ pub struct ControllerConfig {
     pub lease_ttl: TimeDelta,
     /// The seed of the backoff jitter.
     pub seed: u64,
+    /// How many tags of a repository a tag policy reads at most (the
+    /// registry's pages are followed up to this cap).
+    pub policy_tags: usize,
 }
 
 impl Default for ControllerConfig {
@@ -126,11 +140,19 @@ impl Default for ControllerConfig {
             identity: "imagestream-controller".into(),
             lease_ttl: TimeDelta::seconds(15),
             seed: 0x1d2c_3b4a,
+            policy_tags: 1000,
         }
     }
 }
 
 impl ControllerConfig {
+    /// With another cap on the tags a policy reads from a registry.
+    #[must_use]
+    pub fn policy_tags(mut self, cap: usize) -> Self {
+        self.policy_tags = cap;
+        self
+    }
+
     /// With other schedule settings.
     #[must_use]
     pub fn schedule(mut self, schedule: ScheduleConfig) -> Self {
@@ -240,6 +262,13 @@ pub struct TickReport {
     pub fired: Vec<TriggerAction>,
     /// Triggers that could not be evaluated or applied (tried again).
     pub trigger_errors: Vec<String>,
+    /// Tag policies' choices pinned, as `oc tag`-style messages
+    /// (`Tag app:stable set to app@sha256:… (policy semver >=3.6 <4 chose
+    /// 3.9.2).`).
+    pub pinned: Vec<String>,
+    /// Tag policies that could not be evaluated (a registry failure),
+    /// tried again at the stream's next turn.
+    pub policy_errors: Vec<String>,
     /// When work is next due without anything new happening (`None`:
     /// nothing is; the controller still polls the store).
     pub next_wake: Option<DateTime<Utc>>,
@@ -255,6 +284,8 @@ impl TickReport {
             requests: 0,
             fired: Vec::new(),
             trigger_errors: Vec::new(),
+            pinned: Vec::new(),
+            policy_errors: Vec::new(),
             next_wake: None,
         }
     }
@@ -665,7 +696,7 @@ where
             let at = later(now, self.config.backoff.delay(1, None, &mut self.jitter));
             state.delay(key.clone(), at, Work::RETRY);
         }
-        if is_scheduled(stream) {
+        if is_scheduled(stream) || has_policies(stream) {
             state.scheduler.add(key, ());
         } else {
             state.scheduler.remove(&key, &());
@@ -715,6 +746,10 @@ where
     /// (after a backoff), scheduled tags (its turn or a notification), and
     /// tags whose spec moved.
     fn sync(&mut self, key: &StreamKey, work: Work, now: DateTime<Utc>, report: &mut TickReport) {
+        #[cfg(feature = "policy")]
+        if work.scheduled || work.spec {
+            self.evaluate_policies(key, now, report);
+        }
         let plan = |is: &ImageStream| {
             let mut tags: BTreeMap<TagName, TagImport> = BTreeMap::new();
             let mut add = |list: Vec<TagImport>| {
@@ -726,7 +761,12 @@ where
                 add(outcome::plan_retry(is));
             }
             if work.scheduled {
-                add(plan_scheduled_import(is));
+                // A held tag keeps its image until the hold is released or
+                // expires.
+                add(plan_scheduled_import(is)
+                    .into_iter()
+                    .filter(|t| !is.hold(t.tag.as_str()).is_some_and(|h| h.is_active(now)))
+                    .collect());
             }
             // A scheduled turn runs the regular import on a copy whose
             // scheduled tags look newer (§15.2): tags needing import go too.

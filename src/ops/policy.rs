@@ -517,8 +517,8 @@ fn choice_text(c: &Candidate, image: &Digest) -> String {
 }
 
 /// Pins `chosen` (with its image) on `tag`, the spec tag carrying a policy,
-/// unless it is already the recorded choice (then `Ok(None)`) or the tag
-/// is held at `now` (also `Ok(None)`). A stream candidate becomes an
+/// unless the tag is already pinned there as the recorded choice (then
+/// `Ok(None)`) or is held at `now` (also `Ok(None)`). A stream candidate becomes an
 /// `ImageStreamImage` pin on this stream (`app@sha256:…`, its image pushed
 /// on the history at once); a registry candidate a `DockerImage` pin on
 /// the repository by digest, which the next import fetches. The choice is
@@ -547,9 +547,6 @@ pub fn pin(
         chosen: chosen.tag.clone(),
     })?;
     let record = choice_text(chosen, &image);
-    if stream.policy_choice(tag.as_str()) == Some(record.as_str()) {
-        return Ok(None);
-    }
     // The tag has a policy, so it has a spec tag.
     let mut spec = stream.spec_tag(tag.as_str()).cloned().unwrap_or_default();
     let source = match policy.candidates() {
@@ -572,6 +569,12 @@ pub fn pin(
             TagSource::DockerImage(pinned)
         }
     };
+    // Already pinned there (a rollback since moves the source away).
+    if spec.source.as_ref() == Some(&source)
+        && stream.policy_choice(tag.as_str()) == Some(record.as_str())
+    {
+        return Ok(None);
+    }
     let shown = source.name();
     spec.source = Some(source);
     spec.reference = false;

@@ -527,18 +527,39 @@ impl ImageStream {
     }
 
     /// Sets (or with `None` releases) the hold on `tag`'s spec tag. Not a
-    /// spec change: the generation stays, and nothing is imported.
+    /// spec change: the generation stays, and nothing is imported; the
+    /// outcome says whether the stream changed (must be written).
     ///
     /// # Errors
     ///
     /// [`NoSpecTag`] when `tag` has no spec tag.
-    pub fn set_hold(&mut self, tag: &str, hold: Option<&super::Hold>) -> Result<(), NoSpecTag> {
+    pub fn set_hold(
+        &mut self,
+        tag: &str,
+        hold: Option<&super::Hold>,
+    ) -> Result<Changes, NoSpecTag> {
+        self.set_own_annotation(tag, crate::api::HOLD_ANNOTATION, hold.map(ToString::to_string))
+    }
+
+    /// Sets or removes one of the crate's annotations on a spec tag.
+    fn set_own_annotation(
+        &mut self,
+        tag: &str,
+        key: &str,
+        value: Option<String>,
+    ) -> Result<Changes, NoSpecTag> {
+        let generation = self.meta.generation;
         let spec = self.spec_tags.get_mut(tag).ok_or_else(|| NoSpecTag {
             stream: self.name.to_string(),
             tag: tag.to_owned(),
         })?;
-        set_tag_annotation(spec, crate::api::HOLD_ANNOTATION, hold.map(ToString::to_string));
-        Ok(())
+        let before = spec.annotations.clone();
+        set_tag_annotation(spec, key, value);
+        Ok(Changes {
+            generation,
+            changed: before != spec.annotations,
+            ..Changes::default()
+        })
     }
 
     /// [`rollback`](Self::rollback), then a [`Hold`](super::Hold) on the
@@ -555,9 +576,11 @@ impl ImageStream {
         hold: &super::Hold,
         now: DateTime<Utc>,
     ) -> Result<Changes, RollbackError> {
-        let changes = self.rollback(tag, target, now)?;
+        let mut changes = self.rollback(tag, target, now)?;
         // The rollback wrote the spec tag, so it exists.
-        let _ = self.set_hold(tag.as_str(), Some(hold));
+        if let Ok(held) = self.set_hold(tag.as_str(), Some(hold)) {
+            changes.changed |= held.changed;
+        }
         Ok(changes)
     }
 
@@ -593,16 +616,17 @@ impl ImageStream {
         &mut self,
         tag: &str,
         policy: Option<&super::TagPolicy>,
-    ) -> Result<(), NoSpecTag> {
-        let spec = self.spec_tags.get_mut(tag).ok_or_else(|| NoSpecTag {
-            stream: self.name.to_string(),
-            tag: tag.to_owned(),
-        })?;
-        set_tag_annotation(spec, crate::api::POLICY_ANNOTATION, policy.map(ToString::to_string));
+    ) -> Result<Changes, NoSpecTag> {
+        let mut changes = self.set_own_annotation(
+            tag,
+            crate::api::POLICY_ANNOTATION,
+            policy.map(ToString::to_string),
+        )?;
         if policy.is_none() {
-            set_tag_annotation(spec, crate::api::POLICY_CHOICE_ANNOTATION, None);
+            let choice = self.set_own_annotation(tag, crate::api::POLICY_CHOICE_ANNOTATION, None)?;
+            changes.changed |= choice.changed;
         }
-        Ok(())
+        Ok(changes)
     }
 }
 
