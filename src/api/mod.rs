@@ -54,7 +54,8 @@ pub const HISTORY_LIMIT_ANNOTATION: &str = "imagestream.rs/history-limit";
 pub const POLICY_ANNOTATION: &str = "imagestream.rs/policy";
 
 /// The last choice a spec tag's policy made, written by the controller
-/// when it pins the chosen image: `<chosen tag> <image digest>`.
+/// when it pins the chosen image: `<chosen tag> <pinned source>`, e.g.
+/// `3.9.2 docker.io/library/app@sha256:…`.
 pub const POLICY_CHOICE_ANNOTATION: &str = "imagestream.rs/policy-choice";
 
 /// A hold on a spec tag (`stream::Hold`): policies and scheduled imports

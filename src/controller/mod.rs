@@ -84,13 +84,35 @@ pub use triggers::{
 use outcome::Failure;
 use queue::Work;
 
+/// The tag policies and holds of a stream, as written (empty without
+/// any, or without the `policy` feature).
+fn policy_fingerprint(stream: &ImageStream) -> String {
+    use crate::api::{HOLD_ANNOTATION, POLICY_ANNOTATION};
+    let mut out = String::new();
+    if !cfg!(feature = "policy") {
+        return out;
+    }
+    for (tag, spec) in stream.spec_tags() {
+        let Some(a) = spec.annotations() else {
+            continue;
+        };
+        if let Some(p) = a.get(POLICY_ANNOTATION) {
+            out.push_str(&format!(
+                "{tag}\0{p}\0{}\0",
+                a.get(HOLD_ANNOTATION).map_or("", String::as_str)
+            ));
+        }
+    }
+    out
+}
+
 /// Whether a stream has tag policies to evaluate on schedule.
 fn has_policies(stream: &ImageStream) -> bool {
     cfg!(feature = "policy")
         && stream.spec_tags().any(|(_, spec)| {
-        spec.annotations()
-            .is_some_and(|a| a.contains_key(crate::api::POLICY_ANNOTATION))
-    })
+            spec.annotations()
+                .is_some_and(|a| a.contains_key(crate::api::POLICY_ANNOTATION))
+        })
 }
 
 /// `t + d`, saturating at the ends of time (a clock or a setting at the
@@ -303,6 +325,9 @@ struct Watched {
     /// The stream's generation after the last failed import was recorded:
     /// a newer one is a spec change, imported at once.
     failed_generation: i64,
+    /// The stream's tag policies and holds, as written: a change is
+    /// evaluated at once, not at the next scheduled turn.
+    policies: String,
 }
 
 /// The controller's state, dropped when leadership is lost.
@@ -670,6 +695,7 @@ where
             images,
             failures: 0,
             failed_generation: 0,
+            policies: String::new(),
         });
         if !new && known.resource_version >= version {
             return;
@@ -680,6 +706,12 @@ where
             if self.sink.is_some() {
                 state.triggers.entry(key.clone()).or_insert(now);
             }
+        }
+        let policies = policy_fingerprint(stream);
+        let policies_moved = known.policies != policies;
+        known.policies = policies;
+        if policies_moved {
+            self.queue.push(key.clone(), Work::SPEC);
         }
         if !plan_import(stream).is_empty() {
             // A spec generation moved: imported now, even while backing

@@ -153,7 +153,10 @@ where
             match resolve(report, &best.tag) {
                 Some(image) => best.image = Some(image.digest),
                 None => {
-                    fail(report, format!("the chosen tag {} did not resolve", best.tag));
+                    fail(
+                        report,
+                        format!("the chosen tag {} did not resolve", best.tag),
+                    );
                     return None;
                 }
             }

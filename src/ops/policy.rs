@@ -368,12 +368,17 @@ pub fn stream_candidates(stream: &ImageStream, except: &str) -> Vec<Candidate> {
 }
 
 /// The repository a registry-candidate policy lists: its spec tag's
-/// `DockerImage` source, without tag or id.
+/// `DockerImage` source without tag or id, or, when the tag was rolled
+/// back (pinned to an image of the stream), the repository of the last
+/// choice recorded.
 #[must_use]
 pub fn policy_repository(stream: &ImageStream, tag: &str) -> Option<ImageReference> {
     match stream.spec_tag(tag)?.source()? {
         TagSource::DockerImage(r) => Some(r.as_repository()),
-        _ => None,
+        _ => {
+            let (_, pinned) = stream.policy_choice(tag)?.split_once(' ')?;
+            Some(ImageReference::parse(pinned).ok()?.as_repository())
+        }
     }
 }
 
@@ -511,11 +516,6 @@ pub enum PinError {
     Spec(#[from] SpecError),
 }
 
-/// The annotation value recording a choice: `<tag> <image>`.
-fn choice_text(c: &Candidate, image: &Digest) -> String {
-    format!("{} {image}", c.tag)
-}
-
 /// Pins `chosen` (with its image) on `tag`, the spec tag carrying a policy,
 /// unless the tag is already pinned there as the recorded choice (then
 /// `Ok(None)`) or is held at `now` (also `Ok(None)`). A stream candidate becomes an
@@ -546,7 +546,6 @@ pub fn pin(
     let image = chosen.image.clone().ok_or_else(|| PinError::NoImage {
         chosen: chosen.tag.clone(),
     })?;
-    let record = choice_text(chosen, &image);
     // The tag has a policy, so it has a spec tag.
     let mut spec = stream.spec_tag(tag.as_str()).cloned().unwrap_or_default();
     let source = match policy.candidates() {
@@ -556,26 +555,27 @@ pub fn pin(
             id: image.as_str().into(),
         },
         CandidateSource::Registry => {
-            let repo = policy_repository(stream, tag.as_str()).ok_or_else(|| {
-                PinError::NoRepository {
+            let repo =
+                policy_repository(stream, tag.as_str()).ok_or_else(|| PinError::NoRepository {
                     tag: tag.to_string(),
-                }
-            })?;
-            let pinned = ImageReference::parse(&format!("{}@{image}", repo.as_str())).map_err(
-                |_| PinError::NoRepository {
-                    tag: tag.to_string(),
-                },
-            )?;
+                })?;
+            let pinned =
+                ImageReference::parse(&format!("{}@{image}", repo.as_str())).map_err(|_| {
+                    PinError::NoRepository {
+                        tag: tag.to_string(),
+                    }
+                })?;
             TagSource::DockerImage(pinned)
         }
     };
+    let shown = source.name();
+    let record = format!("{} {shown}", chosen.tag);
     // Already pinned there (a rollback since moves the source away).
     if spec.source.as_ref() == Some(&source)
         && stream.policy_choice(tag.as_str()) == Some(record.as_str())
     {
         return Ok(None);
     }
-    let shown = source.name();
     spec.source = Some(source);
     spec.reference = false;
     crate::stream::set_tag_annotation(&mut spec, api::POLICY_CHOICE_ANNOTATION, Some(record));
@@ -607,9 +607,18 @@ mod tests {
 
     #[test]
     fn ties_break_on_the_tag_text() {
-        assert_eq!(chosen("semver ^1", &["1.0.0", "v1.0.0"]).as_deref(), Some("v1.0.0"));
-        assert_eq!(chosen("semver ^1", &["v1.0.0", "1.0.0"]).as_deref(), Some("v1.0.0"));
-        assert_eq!(chosen("numerical desc", &["01", "1", "2"]).as_deref(), Some("1"));
+        assert_eq!(
+            chosen("semver ^1", &["1.0.0", "v1.0.0"]).as_deref(),
+            Some("v1.0.0")
+        );
+        assert_eq!(
+            chosen("semver ^1", &["v1.0.0", "1.0.0"]).as_deref(),
+            Some("v1.0.0")
+        );
+        assert_eq!(
+            chosen("numerical desc", &["01", "1", "2"]).as_deref(),
+            Some("1")
+        );
     }
 
     #[test]
@@ -617,9 +626,16 @@ mod tests {
         let p = TagPolicy::parse("semver >=3.6 <4\nexclude -debug$").unwrap();
         let hex = "b".repeat(64);
         let sig = format!("sha256-{hex}.sig");
-        let e = explain(&p, &tags(&["3.5.0", "3.9.2", "3.9.2-debug", "latest", "3.7.0", &sig]));
+        let e = explain(
+            &p,
+            &tags(&["3.5.0", "3.9.2", "3.9.2-debug", "latest", "3.7.0", &sig]),
+        );
         assert_eq!(e.chosen.map(|c| c.tag).as_deref(), Some("3.9.2"));
-        let lines: Vec<String> = e.rejected.iter().map(|(t, r)| format!("{t}: {r}")).collect();
+        let lines: Vec<String> = e
+            .rejected
+            .iter()
+            .map(|(t, r)| format!("{t}: {r}"))
+            .collect();
         assert_eq!(
             lines,
             [
@@ -639,8 +655,12 @@ mod tests {
         let arm = Platform::parse("linux/arm64").unwrap();
         let amd = Platform::parse("linux/amd64").unwrap();
         let list = vec![
-            Candidate::new("a").created(t(3)).platforms(vec![amd.clone()]),
-            Candidate::new("b").created(t(2)).platforms(vec![amd, arm.clone()]),
+            Candidate::new("a")
+                .created(t(3))
+                .platforms(vec![amd.clone()]),
+            Candidate::new("b")
+                .created(t(2))
+                .platforms(vec![amd, arm.clone()]),
             Candidate::new("c"),
         ];
         let newest = TagPolicy::parse("newest").unwrap();
@@ -649,12 +669,18 @@ mod tests {
         assert_eq!(choose(&on_arm, &list).unwrap().tag, "b");
         let e = explain(&on_arm, &list);
         assert_eq!(e.rejected[0].1.to_string(), "no image for linux/arm64");
-        assert_eq!(explain(&newest, &list).rejected[1].1, Rejection::NoCreationTime);
+        assert_eq!(
+            explain(&newest, &list).rejected[1].1,
+            Rejection::NoCreationTime
+        );
     }
 
     #[test]
     fn numbers_must_be_finite_decimals() {
-        assert_eq!(chosen("numerical asc", &["NaN", "inf", "+5", "4", "1e3"]).as_deref(), Some("1e3"));
+        assert_eq!(
+            chosen("numerical asc", &["NaN", "inf", "+5", "4", "1e3"]).as_deref(),
+            Some("1e3")
+        );
         assert_eq!(chosen("numerical asc", &["NaN", "infinity"]), None);
     }
 }

@@ -94,12 +94,12 @@ where
         )?;
         let ((), changes, _) =
             self.write(subject, namespace, name, &Expect::Anything, |is, _| {
-                let changes = is.set_hold(tag.as_str(), hold).map_err(|e| {
-                    ServiceError::NotFound {
-                        resource: "imagestreamtags",
-                        name: format!("{}:{}", e.stream, e.tag),
-                    }
-                })?;
+                let changes =
+                    is.set_hold(tag.as_str(), hold)
+                        .map_err(|e| ServiceError::NotFound {
+                            resource: "imagestreamtags",
+                            name: format!("{}:{}", e.stream, e.tag),
+                        })?;
                 Ok(((), changes))
             })?;
         Ok(changes)

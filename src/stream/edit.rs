@@ -538,7 +538,11 @@ impl ImageStream {
         tag: &str,
         hold: Option<&super::Hold>,
     ) -> Result<Changes, NoSpecTag> {
-        self.set_own_annotation(tag, crate::api::HOLD_ANNOTATION, hold.map(ToString::to_string))
+        self.set_own_annotation(
+            tag,
+            crate::api::HOLD_ANNOTATION,
+            hold.map(ToString::to_string),
+        )
     }
 
     /// Sets or removes one of the crate's annotations on a spec tag.
@@ -597,11 +601,12 @@ impl ImageStream {
 
     /// The last choice of `tag`'s policy
     /// ([`POLICY_CHOICE_ANNOTATION`](crate::api::POLICY_CHOICE_ANNOTATION)):
-    /// the chosen tag and its image, as the controller recorded them.
+    /// the chosen tag and the source pinned, as the controller recorded them.
     #[must_use]
     pub fn policy_choice(&self, tag: &str) -> Option<&str> {
         let text = self.spec_tags.get(tag)?.annotations.as_ref()?;
-        text.get(crate::api::POLICY_CHOICE_ANNOTATION).map(String::as_str)
+        text.get(crate::api::POLICY_CHOICE_ANNOTATION)
+            .map(String::as_str)
     }
 
     /// Sets (or with `None` removes) the policy on `tag`'s spec tag. Not a
@@ -623,7 +628,8 @@ impl ImageStream {
             policy.map(ToString::to_string),
         )?;
         if policy.is_none() {
-            let choice = self.set_own_annotation(tag, crate::api::POLICY_CHOICE_ANNOTATION, None)?;
+            let choice =
+                self.set_own_annotation(tag, crate::api::POLICY_CHOICE_ANNOTATION, None)?;
             changes.changed |= choice.changed;
         }
         Ok(changes)

@@ -79,7 +79,11 @@ impl Hold {
     pub fn new(by: impl AsRef<str>, reason: impl AsRef<str>) -> Self {
         let by = one_line(by.as_ref());
         Self {
-            by: if by.is_empty() { "unknown".to_owned() } else { by },
+            by: if by.is_empty() {
+                "unknown".to_owned()
+            } else {
+                by
+            },
             reason: one_line(reason.as_ref()),
             until: None,
         }
@@ -133,9 +137,7 @@ impl Hold {
                 continue;
             }
             let at = start + lead;
-            let (key, rest) = line
-                .split_once(char::is_whitespace)
-                .unwrap_or((line, ""));
+            let (key, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
             let value = rest.trim_start();
             let slot = match key {
                 "by" => &mut by,
@@ -156,7 +158,10 @@ impl Hold {
             }
             *slot = Some((value, at + line.len() - value.len()));
         }
-        let by = by.filter(|(b, _)| !b.is_empty()).ok_or(HoldError::NoHolder)?.0;
+        let by = by
+            .filter(|(b, _)| !b.is_empty())
+            .ok_or(HoldError::NoHolder)?
+            .0;
         let mut hold = Self::new(by, reason.map_or("", |r| r.0));
         if let Some((value, position)) = until {
             let t = DateTime::parse_from_rfc3339(value).map_err(|_| HoldError::Until {
@@ -173,7 +178,11 @@ impl fmt::Display for Hold {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "by {}", self.by)?;
         if let Some(u) = self.until {
-            write!(f, "\nuntil {}", u.to_rfc3339_opts(SecondsFormat::Secs, true))?;
+            write!(
+                f,
+                "\nuntil {}",
+                u.to_rfc3339_opts(SecondsFormat::Secs, true)
+            )?;
         }
         if !self.reason.is_empty() {
             write!(f, "\nreason {}", self.reason)?;
@@ -197,7 +206,10 @@ mod tests {
     #[test]
     fn reads_and_writes() {
         let h = Hold::parse("reason  bad build \nby bob\n").unwrap();
-        assert_eq!((h.by(), h.reason(), h.expires()), ("bob", "bad build", None));
+        assert_eq!(
+            (h.by(), h.reason(), h.expires()),
+            ("bob", "bad build", None)
+        );
         assert_eq!(h.to_string(), "by bob\nreason bad build");
         assert!(h.is_active(Utc.with_ymd_and_hms(9999, 1, 1, 0, 0, 0).unwrap()));
         let folded = Hold::new("a\nb", "x\r\ny");
@@ -214,7 +226,10 @@ mod tests {
         );
         assert_eq!(
             Hold::parse("by a\nby b").unwrap_err(),
-            HoldError::Duplicate { key: "by".into(), position: 5 }
+            HoldError::Duplicate {
+                key: "by".into(),
+                position: 5
+            }
         );
         assert_eq!(
             Hold::parse("by a\nuntil tomorrow").unwrap_err().to_string(),

@@ -94,13 +94,13 @@ pub use generation::{
 };
 pub use history::{AddOutcome, TagEvent, TagHistory};
 pub use hold::{Hold, HoldError};
+pub use lookup::{LocalNameError, RESOLVE_NAMES_ANNOTATION, local_name};
+pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
 #[cfg(feature = "policy")]
 pub use policy::{
     CandidateSource, Direction, Platform, PolicyError, PolicyOrder, SemverRange, TagPolicy,
     is_signature_tag, parse_version,
 };
-pub use lookup::{LocalNameError, RESOLVE_NAMES_ANNOTATION, local_name};
-pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
 pub use resolve::ResolveError;
 pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
 pub use tracking::{CircularReference, FollowError, FollowErrorKind, Followed, Tracking};

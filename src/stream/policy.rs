@@ -76,7 +76,9 @@ pub enum PolicyError {
         position: usize,
     },
     /// A second order, or a setting given twice.
-    #[error("{key:?} at {position} repeats {first:?}: a policy has one order and each setting once")]
+    #[error(
+        "{key:?} at {position} repeats {first:?}: a policy has one order and each setting once"
+    )]
     Duplicate {
         /// The repeated key.
         key: String,
@@ -132,7 +134,9 @@ pub enum PolicyError {
         reason: String,
     },
     /// An extract template naming a group the pattern lacks.
-    #[error("extract template {template:?} names group {group:?} at {position}, which the pattern lacks")]
+    #[error(
+        "extract template {template:?} names group {group:?} at {position}, which the pattern lacks"
+    )]
     MissingGroup {
         /// The template.
         template: String,
@@ -295,7 +299,12 @@ fn within(c: &Comparator, v: &Version) -> bool {
             ge(&at(maj, mi, p, pre)) && below(mi.checked_add(1).map(|m| at(maj, m, 0, &zero)))
         }
         (Op::Caret, Some(mi), p) => {
-            let lower = at(maj, mi, p.unwrap_or(0), if p.is_some() { pre } else { &none });
+            let lower = at(
+                maj,
+                mi,
+                p.unwrap_or(0),
+                if p.is_some() { pre } else { &none },
+            );
             let upper = if maj > 0 {
                 next_major()
             } else if mi > 0 || p.is_none() {
@@ -305,8 +314,12 @@ fn within(c: &Comparator, v: &Version) -> bool {
             };
             ge(&lower) && below(upper)
         }
-        (Op::Greater, Some(mi), Some(p)) => v.cmp_precedence(&at(maj, mi, p, pre)) == Ordering::Greater,
-        (Op::Greater, Some(mi), None) => mi.checked_add(1).is_some_and(|m| ge(&at(maj, m, 0, &none))),
+        (Op::Greater, Some(mi), Some(p)) => {
+            v.cmp_precedence(&at(maj, mi, p, pre)) == Ordering::Greater
+        }
+        (Op::Greater, Some(mi), None) => {
+            mi.checked_add(1).is_some_and(|m| ge(&at(maj, m, 0, &none)))
+        }
         (Op::Greater, None, _) => maj.checked_add(1).is_some_and(|m| ge(&at(m, 0, 0, &none))),
         (Op::GreaterEq, mi, p) => ge(&at(
             maj,
@@ -316,7 +329,9 @@ fn within(c: &Comparator, v: &Version) -> bool {
         )),
         (Op::Less, Some(mi), Some(p)) => lt(&at(maj, mi, p, pre)),
         (Op::Less, mi, _) => lt(&at(maj, mi.unwrap_or(0), 0, &zero)),
-        (Op::LessEq, Some(mi), Some(p)) => v.cmp_precedence(&at(maj, mi, p, pre)) != Ordering::Greater,
+        (Op::LessEq, Some(mi), Some(p)) => {
+            v.cmp_precedence(&at(maj, mi, p, pre)) != Ordering::Greater
+        }
         (Op::LessEq, Some(mi), None) => below(mi.checked_add(1).map(|m| at(maj, m, 0, &zero))),
         (Op::LessEq, None, _) => below(next_major()),
         // Op is non-exhaustive: a future operator keeps the crate's rule.
@@ -573,7 +588,11 @@ fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
             key,
             key_at,
             value,
-            value_at: if value.is_empty() { key_at + key.len() } else { value_at },
+            value_at: if value.is_empty() {
+                key_at + key.len()
+            } else {
+                value_at
+            },
         })
     })
 }
@@ -658,10 +677,13 @@ fn parse(text: &str) -> Result<TagPolicy, PolicyError> {
                 signatures = true;
             }
             "platform" => {
-                platform = Some(Platform::parse(needs(&l)?).map_err(|_| PolicyError::Platform {
-                    value: l.value.to_owned(),
-                    position: l.value_at,
-                })?);
+                platform =
+                    Some(
+                        Platform::parse(needs(&l)?).map_err(|_| PolicyError::Platform {
+                            value: l.value.to_owned(),
+                            position: l.value_at,
+                        })?,
+                    );
             }
             "candidates" => {
                 candidates = Some(match needs(&l)? {
@@ -861,6 +883,10 @@ fn parse_range(text: &str, at: usize) -> Result<SemverRange, PolicyError> {
         }
         let mut comparators = Vec::with_capacity(tokens.len());
         for (token, token_at) in &tokens {
+            // A lone wildcard allows any version: no comparator.
+            if matches!(token.as_str(), "*" | "x" | "X") {
+                continue;
+            }
             let bare = token.starts_with(|c: char| c.is_ascii_digit());
             let wildcard = token.contains(['*', 'x', 'X']);
             let spelled = if bare && !wildcard {
@@ -920,9 +946,18 @@ mod tests {
                 "candidates stream\nextract $ts\npattern ^main-[a-f0-9]+-(?P<ts>[0-9]+)\nnumerical asc",
                 "numerical asc\npattern ^main-[a-f0-9]+-(?P<ts>[0-9]+)\nextract $ts\ncandidates stream",
             ),
-            ("newest\nplatform linux/arm64/v8", "newest\nplatform linux/arm64/v8"),
-            ("semver ^2 || ~1.2\nprerelease", "semver ^2 || ~1.2\nprerelease"),
-            ("alphabetical desc\nsignatures\nexclude a\nexclude b", "alphabetical desc\nexclude a\nexclude b\nsignatures"),
+            (
+                "newest\nplatform linux/arm64/v8",
+                "newest\nplatform linux/arm64/v8",
+            ),
+            (
+                "semver ^2 || ~1.2\nprerelease",
+                "semver ^2 || ~1.2\nprerelease",
+            ),
+            (
+                "alphabetical desc\nsignatures\nexclude a\nexclude b",
+                "alphabetical desc\nexclude a\nexclude b\nsignatures",
+            ),
         ] {
             let p = TagPolicy::parse(text).unwrap();
             assert_eq!(p.to_string(), canonical, "{text:?}");
@@ -934,15 +969,28 @@ mod tests {
     fn errors_name_the_text_and_position() {
         let e = err("semver >=3.6 <<4");
         assert_eq!(e.position(), 13);
-        assert!(matches!(&e, PolicyError::Range { range, .. } if range == "<<4"), "{e}");
-        assert!(e.to_string().starts_with("invalid semver range \"<<4\" at 13: "), "{e}");
+        assert!(
+            matches!(&e, PolicyError::Range { range, .. } if range == "<<4"),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("invalid semver range \"<<4\" at 13: "),
+            "{e}"
+        );
 
         let e = err("numerical up");
-        assert_eq!(e.to_string(), "invalid order \"up\" at 10: must be asc or desc");
+        assert_eq!(
+            e.to_string(),
+            "invalid order \"up\" at 10: must be asc or desc"
+        );
 
         let e = err("newest\npattern ab(c");
         assert_eq!(e.position(), 17);
-        assert_eq!(e.to_string(), "invalid regex \"ab(c\" at 17: unclosed group");
+        assert_eq!(
+            e.to_string(),
+            "invalid regex \"ab(c\" at 17: unclosed group"
+        );
 
         let e = err("numerical asc\npattern ^(?P<n>[0-9]+)$\nextract v$ts");
         assert_eq!(
@@ -950,20 +998,46 @@ mod tests {
             "extract template \"v$ts\" names group \"ts\" at 47, which the pattern lacks"
         );
         assert_eq!(err("numerical asc\nextract $1").position(), 22);
-        assert_eq!(err("").to_string(), "a tag policy needs one order: semver, numerical, alphabetical or newest");
+        assert_eq!(
+            err("").to_string(),
+            "a tag policy needs one order: semver, numerical, alphabetical or newest"
+        );
         assert_eq!(
             err("newest\nsemver 1").to_string(),
             "\"semver\" at 7 repeats \"newest\": a policy has one order and each setting once"
         );
-        assert!(matches!(err("newest\nfoo bar"), PolicyError::UnknownKey { position: 7, .. }));
-        assert!(matches!(err("newest now"), PolicyError::UnexpectedValue { position: 7, .. }));
-        assert!(matches!(err("semver"), PolicyError::MissingValue { position: 0, .. }));
-        assert!(matches!(err("numerical asc\nprerelease"), PolicyError::PrereleaseWithoutSemver { position: 14 }));
-        assert!(matches!(err("newest\nplatform Linux/amd64"), PolicyError::Platform { position: 16, .. }));
-        assert!(matches!(err("newest\ncandidates cache"), PolicyError::Candidates { position: 18, .. }));
-        assert!(matches!(err("semver >=1 ||"), PolicyError::Range { position: 13, .. }));
+        assert!(matches!(
+            err("newest\nfoo bar"),
+            PolicyError::UnknownKey { position: 7, .. }
+        ));
+        assert!(matches!(
+            err("newest now"),
+            PolicyError::UnexpectedValue { position: 7, .. }
+        ));
+        assert!(matches!(
+            err("semver"),
+            PolicyError::MissingValue { position: 0, .. }
+        ));
+        assert!(matches!(
+            err("numerical asc\nprerelease"),
+            PolicyError::PrereleaseWithoutSemver { position: 14 }
+        ));
+        assert!(matches!(
+            err("newest\nplatform Linux/amd64"),
+            PolicyError::Platform { position: 16, .. }
+        ));
+        assert!(matches!(
+            err("newest\ncandidates cache"),
+            PolicyError::Candidates { position: 18, .. }
+        ));
+        assert!(matches!(
+            err("semver >=1 ||"),
+            PolicyError::Range { position: 13, .. }
+        ));
         // Templates: `$$` is a literal dollar, `${n}` and numbers check too.
-        assert!(TagPolicy::parse("numerical asc\npattern ^(?P<n>[0-9]+)$\nextract $$${n}$1").is_ok());
+        assert!(
+            TagPolicy::parse("numerical asc\npattern ^(?P<n>[0-9]+)$\nextract $$${n}$1").is_ok()
+        );
         assert!(matches!(
             err("numerical asc\npattern ^([0-9]+)$\nextract $2"),
             PolicyError::MissingGroup { group, .. } if group == "2"
@@ -992,7 +1066,10 @@ mod tests {
 
     #[test]
     fn prerelease_opt_in_uses_plain_precedence() {
-        let pre = |text: &str| match TagPolicy::parse(&format!("semver {text}\nprerelease")).unwrap().order {
+        let pre = |text: &str| match TagPolicy::parse(&format!("semver {text}\nprerelease"))
+            .unwrap()
+            .order
+        {
             PolicyOrder::Semver(r) => r,
             _ => unreachable!("a semver order"),
         };
