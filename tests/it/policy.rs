@@ -669,3 +669,43 @@ impl World {
         d
     }
 }
+
+#[test]
+fn describe_shows_policy_last_choice_and_hold() {
+    use imagestream::describe::{Style, describe_image_stream};
+    let w = world();
+    w.serve("3.9.1");
+    w.serve("3.9.2");
+    w.service
+        .tag(
+            &w.admin,
+            &w.ns,
+            &TagCommand::new(["docker.io/library/app:3.9.1", "app:stable"]),
+        )
+        .unwrap();
+    w.set_policy("stable", "semver >=3.6 <4\nexclude -debug$");
+    let mut controller = Controller::new(w.service.clone());
+    controller.tick(w.clock.now()).unwrap();
+    let name = StreamName::parse("app").unwrap();
+    let stable = TagName::parse("stable").unwrap();
+    let hold = Hold::new("alice", "incident 42").until(w.clock.now() + TimeDelta::hours(2));
+    w.service
+        .set_hold(&w.admin, &w.ns, &name, &stable, Some(&hold))
+        .unwrap();
+    let text = describe_image_stream(
+        &w.stream(),
+        w.clock.now() + TimeDelta::minutes(5),
+        Style::Classic,
+    );
+    insta::assert_snapshot!(text);
+    // Expired holds say so.
+    let later = describe_image_stream(
+        &w.stream(),
+        w.clock.now() + TimeDelta::hours(3),
+        Style::Classic,
+    );
+    assert!(
+        later.contains("    held by alice (expired 2026-12-03T03:00:00Z): incident 42\n"),
+        "{later}"
+    );
+}
