@@ -189,14 +189,17 @@ fn direction(policy: &TagPolicy) -> Direction {
     }
 }
 
-/// The key of `c` under `policy`, or why it is not eligible.
-fn key(policy: &TagPolicy, c: &Candidate) -> Result<Key, Rejection> {
+/// The key of `c` under `policy`, or why it is not eligible. Without
+/// `detail` the reasons carry no text (no allocation on the hot path of
+/// [`choose`]); [`explain`] asks for the text.
+fn key(policy: &TagPolicy, c: &Candidate, detail: bool) -> Result<Key, Rejection> {
+    let text = |s: &str| if detail { s.to_owned() } else { String::new() };
     if !policy.keeps_signatures() && is_signature_tag(&c.tag) {
         return Err(Rejection::Signature);
     }
     if let Some(re) = policy.excludes().iter().find(|re| re.is_match(&c.tag)) {
         return Err(Rejection::Excluded {
-            pattern: re.as_str().to_owned(),
+            pattern: text(re.as_str()),
         });
     }
     let extracted;
@@ -206,13 +209,13 @@ fn key(policy: &TagPolicy, c: &Candidate) -> Result<Key, Rejection> {
             None if re.is_match(&c.tag) => &c.tag,
             None => {
                 return Err(Rejection::NotMatched {
-                    pattern: re.as_str().to_owned(),
+                    pattern: text(re.as_str()),
                 });
             }
             Some(template) => {
                 let Some(caps) = re.captures(&c.tag) else {
                     return Err(Rejection::NotMatched {
-                        pattern: re.as_str().to_owned(),
+                        pattern: text(re.as_str()),
                     });
                 };
                 let mut out = String::new();
@@ -226,27 +229,31 @@ fn key(policy: &TagPolicy, c: &Candidate) -> Result<Key, Rejection> {
         && !c.platforms.iter().any(|p| wanted.satisfied_by(p))
     {
         return Err(Rejection::NoPlatform {
-            wanted: wanted.to_string(),
+            wanted: if detail {
+                wanted.to_string()
+            } else {
+                String::new()
+            },
         });
     }
     match policy.order() {
         PolicyOrder::Semver(range) => {
             let v = parse_version(subject).ok_or_else(|| Rejection::NotAVersion {
-                subject: subject.to_owned(),
+                subject: text(subject),
             })?;
             if range.matches(&v) {
                 Ok(Key::Version(v))
             } else {
                 Err(Rejection::OutOfRange {
-                    version: v.to_string(),
-                    range: range.as_str().to_owned(),
+                    version: if detail { v.to_string() } else { String::new() },
+                    range: text(range.as_str()),
                 })
             }
         }
         PolicyOrder::Numerical(_) => match subject.parse::<f64>() {
             Ok(n) if n.is_finite() && !subject.starts_with('+') => Ok(Key::Number(n)),
             _ => Err(Rejection::NotANumber {
-                subject: subject.to_owned(),
+                subject: text(subject),
             }),
         },
         PolicyOrder::Alphabetical(_) => Ok(Key::Text(subject.to_owned())),
@@ -254,7 +261,7 @@ fn key(policy: &TagPolicy, c: &Candidate) -> Result<Key, Rejection> {
         // PolicyOrder is non-exhaustive within the crate's own versions.
         #[allow(unreachable_patterns)]
         _ => Err(Rejection::NotAVersion {
-            subject: subject.to_owned(),
+            subject: text(subject),
         }),
     }
 }
@@ -280,13 +287,13 @@ impl<'p, 'c> Selector<'p, 'c> {
         }
     }
 
-    /// Offers a candidate; returns why it is not eligible, if it is not.
-    ///
-    /// # Errors
-    ///
-    /// The [`Rejection`] of an ineligible candidate (never `RanksBelow`).
-    pub fn offer(&mut self, c: &'c Candidate) -> Result<(), Rejection> {
-        let k = key(self.policy, c)?;
+    /// Offers a candidate; says whether it was eligible.
+    pub fn offer(&mut self, c: &'c Candidate) -> bool {
+        self.offer_with(c, false).is_ok()
+    }
+
+    fn offer_with(&mut self, c: &'c Candidate, detail: bool) -> Result<(), Rejection> {
+        let k = key(self.policy, c, detail)?;
         let better = match &self.best {
             None => true,
             Some((bk, bc)) => match k.cmp(bk, self.direction) {
@@ -313,7 +320,7 @@ impl<'p, 'c> Selector<'p, 'c> {
 pub fn choose<'c>(policy: &TagPolicy, candidates: &'c [Candidate]) -> Option<&'c Candidate> {
     let mut s = Selector::new(policy);
     for c in candidates {
-        let _ = s.offer(c);
+        s.offer(c);
     }
     s.chosen()
 }
@@ -332,7 +339,10 @@ pub struct Explanation {
 #[must_use]
 pub fn explain(policy: &TagPolicy, candidates: &[Candidate]) -> Explanation {
     let mut s = Selector::new(policy);
-    let mut reasons: Vec<Option<Rejection>> = candidates.iter().map(|c| s.offer(c).err()).collect();
+    let mut reasons: Vec<Option<Rejection>> = candidates
+        .iter()
+        .map(|c| s.offer_with(c, true).err())
+        .collect();
     let chosen = s.chosen().cloned();
     let mut rejected = Vec::new();
     for (c, reason) in candidates.iter().zip(reasons.iter_mut()) {

@@ -229,7 +229,7 @@ proptest! {
         let mut winners = Vec::new();
         for chunk in all.chunks(page) {
             for c in chunk {
-                let _ = selector.offer(c);
+                selector.offer(c);
             }
             winners.extend(choose(&policy, chunk).cloned());
         }
