@@ -97,10 +97,14 @@ fn policy_fingerprint(stream: &ImageStream) -> String {
             continue;
         };
         if let Some(p) = a.get(POLICY_ANNOTATION) {
-            out.push_str(&format!(
-                "{tag}\0{p}\0{}\0",
-                a.get(HOLD_ANNOTATION).map_or("", String::as_str)
-            ));
+            for part in [
+                tag.as_str(),
+                p,
+                a.get(HOLD_ANNOTATION).map_or("", String::as_str),
+            ] {
+                out.push_str(part);
+                out.push('\0');
+            }
         }
     }
     out

@@ -150,16 +150,14 @@ where
         }
         let mut best = choose(policy, &candidates).cloned()?;
         if best.image.is_none() {
-            match resolve(report, &best.tag) {
-                Some(image) => best.image = Some(image.digest),
-                None => {
-                    fail(
-                        report,
-                        format!("the chosen tag {} did not resolve", best.tag),
-                    );
-                    return None;
-                }
-            }
+            let Some(image) = resolve(report, &best.tag) else {
+                fail(
+                    report,
+                    format!("the chosen tag {} did not resolve", best.tag),
+                );
+                return None;
+            };
+            best.image = Some(image.digest);
         }
         Some(best)
     }

@@ -533,13 +533,13 @@ fn policy_lines(out: &mut TabWriter, stream: &ImageStream, tag: &str, now: DateT
         if let Some(u) = h.expires() {
             let at = u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             if h.is_active(now) {
-                line.push_str(&format!(" until {at}"));
+                let _ = write!(line, " until {at}");
             } else {
-                line.push_str(&format!(" (expired {at})"));
+                let _ = write!(line, " (expired {at})");
             }
         }
         if !h.reason().is_empty() {
-            line.push_str(&format!(": {}", h.reason()));
+            let _ = write!(line, ": {}", h.reason());
         }
         w!(out, "{line}");
     }

@@ -383,13 +383,11 @@ pub fn stream_candidates(stream: &ImageStream, except: &str) -> Vec<Candidate> {
 /// choice recorded.
 #[must_use]
 pub fn policy_repository(stream: &ImageStream, tag: &str) -> Option<ImageReference> {
-    match stream.spec_tag(tag)?.source()? {
-        TagSource::DockerImage(r) => Some(r.as_repository()),
-        _ => {
-            let (_, pinned) = stream.policy_choice(tag)?.split_once(' ')?;
-            Some(ImageReference::parse(pinned).ok()?.as_repository())
-        }
+    if let TagSource::DockerImage(r) = stream.spec_tag(tag)?.source()? {
+        return Some(r.as_repository());
     }
+    let (_, pinned) = stream.policy_choice(tag)?.split_once(' ')?;
+    Some(ImageReference::parse(pinned).ok()?.as_repository())
 }
 
 /// What one policy of a stream would do now.
@@ -472,9 +470,12 @@ pub fn dry_run(
     out
 }
 
-/// A policy's choice pinned on its spec tag; `Display` is the `oc tag`
-/// style message, e.g. `Tag app:stable set to app@sha256:… (policy semver
-/// >=3.6 <4 chose 3.9.2).`
+/// A policy's choice pinned on its spec tag; `Display` is the message in
+/// `oc tag`'s style, e.g.
+///
+/// ```text
+/// Tag app:stable set to app@sha256:… (policy semver >=3.6 <4 chose 3.9.2).
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Pinned {

@@ -1,54 +1,5 @@
-//! Tag policies: which of many tags a spec tag follows ("the newest 3.x").
-//!
-//! A [`TagPolicy`] is kept on a spec tag in the annotation
-//! [`POLICY_ANNOTATION`](crate::api::POLICY_ANNOTATION) (so OpenShift
-//! round-trips it untouched) and checked when a stream is read: an invalid
-//! policy is a field error on `spec.tags[<tag>].annotations[…]`. Choosing
-//! among candidates is [`ops::policy`](crate::ops::policy).
-//!
-//! # Syntax
-//!
-//! One setting a line, `key value`; blank lines are ignored, each line is
-//! trimmed, and positions in errors are byte offsets in the whole text.
-//!
-//! ```text
-//! policy   = order-line *( "\n" setting )
-//! order    = "semver" SP range          ; highest version in the range
-//!          / "numerical" SP dir         ; Flux's numerical
-//!          / "alphabetical" SP dir      ; Flux's alphabetical
-//!          / "newest"                   ; last pushed (creation time)
-//! dir      = "asc" / "desc"             ; asc picks the highest, desc the lowest
-//! setting  = "prerelease"               ; semver: pre-releases may be chosen
-//!          / "pattern" SP regex         ; only tags matching it
-//!          / "extract" SP template      ; what is ordered: `$name`, `${name}`, `$1`
-//!          / "exclude" SP regex         ; never these tags (may repeat)
-//!          / "signatures"               ; keep `sha256-….sig/.att/.sbom` tags
-//!          / "platform" SP os "/" arch [ "/" variant ]
-//!          / "candidates" SP ( "registry" / "stream" )
-//! range    = alternative *( "||" alternative )
-//! alternative = comparator *( ( SP / "," ) comparator )
-//! ```
-//!
-//! Ranges read as Flux and Argo CD Image Updater read them (Masterminds'
-//! syntax): comparators separated by spaces all apply (`>=3.6 <4`), `||`
-//! separates alternatives, a bare version is exact (`1.2.3` is `=1.2.3`),
-//! `x`, `X` and `*` are wildcards (`5.1.x`), `~1.2` and `^2` as in Cargo.
-//! Versions are ordered by the `semver` crate, with an optional `v`
-//! prefix on tags. Pre-releases are chosen only when the range names one
-//! of the same `major.minor.patch` (the semver crate's rule) or with the
-//! `prerelease` setting.
-//!
-//! ```
-//! use imagestream::stream::TagPolicy;
-//!
-//! let p: TagPolicy = "semver >=3.6 <4\nexclude -debug$".parse()?;
-//! assert_eq!(p.order_text(), "semver >=3.6 <4");
-//! assert_eq!(p.to_string(), "semver >=3.6 <4\nexclude -debug$");
-//!
-//! let e = "semver >=3.6 <4\npattern ^(?P<ts>[0-9]+\n".parse::<TagPolicy>().unwrap_err();
-//! assert_eq!(e.position(), 25); // the unclosed group
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Tag policies: which of many tags a spec tag follows ("the newest 3.x");
+//! the syntax is on [`TagPolicy`].
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -428,9 +379,59 @@ impl FromStr for Platform {
     }
 }
 
-/// A spec tag's policy: an order, filters and where candidates come from.
-/// Equal when their canonical texts are equal. See the
-/// [module docs](self) for the syntax.
+/// A spec tag's policy: which of many tags it follows ("the newest 3.x"):
+/// an order, filters and where candidates come from. Equal when their
+/// canonical texts are equal.
+///
+/// A [`TagPolicy`] is kept on a spec tag in the annotation
+/// [`POLICY_ANNOTATION`](crate::api::POLICY_ANNOTATION) (so OpenShift
+/// round-trips it untouched) and checked when a stream is read: an invalid
+/// policy is a field error on `spec.tags[<tag>].annotations[…]`. Choosing
+/// among candidates is [`ops::policy`](crate::ops::policy).
+///
+/// # Syntax
+///
+/// One setting a line, `key value`; blank lines are ignored, each line is
+/// trimmed, and positions in errors are byte offsets in the whole text.
+///
+/// ```text
+/// policy   = order-line *( "\n" setting )
+/// order    = "semver" SP range          ; highest version in the range
+///          / "numerical" SP dir         ; Flux's numerical
+///          / "alphabetical" SP dir      ; Flux's alphabetical
+///          / "newest"                   ; last pushed (creation time)
+/// dir      = "asc" / "desc"             ; asc picks the highest, desc the lowest
+/// setting  = "prerelease"               ; semver: pre-releases may be chosen
+///          / "pattern" SP regex         ; only tags matching it
+///          / "extract" SP template      ; what is ordered: `$name`, `${name}`, `$1`
+///          / "exclude" SP regex         ; never these tags (may repeat)
+///          / "signatures"               ; keep `sha256-….sig/.att/.sbom` tags
+///          / "platform" SP os "/" arch [ "/" variant ]
+///          / "candidates" SP ( "registry" / "stream" )
+/// range    = alternative *( "||" alternative )
+/// alternative = comparator *( ( SP / "," ) comparator )
+/// ```
+///
+/// Ranges read as Flux and Argo CD Image Updater read them (Masterminds'
+/// syntax): comparators separated by spaces all apply (`>=3.6 <4`), `||`
+/// separates alternatives, a bare version is exact (`1.2.3` is `=1.2.3`),
+/// `x`, `X` and `*` are wildcards (`5.1.x`), `~1.2` and `^2` as in Cargo.
+/// Versions are ordered by the `semver` crate, with an optional `v`
+/// prefix on tags. Pre-releases are chosen only when the range names one
+/// of the same `major.minor.patch` (the semver crate's rule) or with the
+/// `prerelease` setting.
+///
+/// ```
+/// use imagestream::stream::TagPolicy;
+///
+/// let p: TagPolicy = "semver >=3.6 <4\nexclude -debug$".parse()?;
+/// assert_eq!(p.order_text(), "semver >=3.6 <4");
+/// assert_eq!(p.to_string(), "semver >=3.6 <4\nexclude -debug$");
+///
+/// let e = "semver >=3.6 <4\npattern ^(?P<ts>[0-9]+\n".parse::<TagPolicy>().unwrap_err();
+/// assert_eq!(e.position(), 25); // the unclosed group
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct TagPolicy {
     text: String,
@@ -597,6 +598,20 @@ fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     })
 }
 
+/// The value of a key that needs one.
+fn needs<'a>(l: &Line<'a>) -> Result<&'a str, PolicyError> {
+    if l.value.is_empty() {
+        Err(PolicyError::MissingValue {
+            key: l.key.to_owned(),
+            position: l.key_at,
+        })
+    } else {
+        Ok(l.value)
+    }
+}
+
+// One arm per key of the grammar, then the checks across keys.
+#[allow(clippy::too_many_lines)]
 fn parse(text: &str) -> Result<TagPolicy, PolicyError> {
     let mut order: Option<(PolicyOrder, &str)> = None;
     let mut prerelease: Option<usize> = None;
@@ -625,16 +640,6 @@ fn parse(text: &str) -> Result<TagPolicy, PolicyError> {
             });
         }
         seen.push(l.key);
-        fn needs<'a>(l: &Line<'a>) -> Result<&'a str, PolicyError> {
-            if l.value.is_empty() {
-                Err(PolicyError::MissingValue {
-                    key: l.key.to_owned(),
-                    position: l.key_at,
-                })
-            } else {
-                Ok(l.value)
-            }
-        }
         let flag = |l: &Line<'_>| {
             if l.value.is_empty() {
                 Ok(())
