@@ -86,6 +86,7 @@ use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 pub use changes::Changes;
 pub(crate) use changes::Currents;
 pub use content::{Content, ContentError, ImageWrite, seal_image};
+#[cfg(feature = "policy")]
 pub(crate) use edit::set_tag_annotation;
 pub use edit::{NoSpecTag, PruneOptions, Pruned, RollbackError, RollbackTarget};
 pub use generation::{

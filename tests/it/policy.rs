@@ -709,3 +709,32 @@ fn describe_shows_policy_last_choice_and_hold() {
         "{later}"
     );
 }
+
+#[test]
+fn the_service_dry_run_lists_the_registry_and_writes_nothing() {
+    let w = world();
+    for t in ["3.5.0", "3.9.2", "4.0.0"] {
+        w.serve(t);
+    }
+    w.service
+        .tag(
+            &w.admin,
+            &w.ns,
+            &TagCommand::new(["docker.io/library/app:3.5.0", "app:stable"]),
+        )
+        .unwrap();
+    w.set_policy("stable", "semver >=3.6 <4");
+    let before = w.stream();
+    let name = StreamName::parse("app").unwrap();
+    let reports = w
+        .service
+        .policy_dry_run(&w.admin, &w.ns, &name, 100)
+        .unwrap();
+    assert_eq!(
+        reports.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            "stable: policy semver >=3.6 <4 would choose 3.9.2\n  3.5.0: 3.5.0 is outside >=3.6 <4\n  4.0.0: 4.0.0 is outside >=3.6 <4\n"
+        ]
+    );
+    assert_eq!(w.stream(), before);
+}
