@@ -314,7 +314,7 @@ pub enum ImportError {
 
 impl ImportError {
     /// The condition reason of every [`ImportError`]: the registry's answer
-    /// was a bad one (as [`RegistryError::Invalid`](crate::ports::RegistryError::Invalid)).
+    /// was a bad one (as [`RegistryError::Invalid`]).
     pub const REASON: &'static str = "BadRequest";
 }
 
