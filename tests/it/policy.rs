@@ -738,3 +738,77 @@ fn the_service_dry_run_lists_the_registry_and_writes_nothing() {
     );
     assert_eq!(w.stream(), before);
 }
+
+#[test]
+fn newest_on_a_platform_resolves_registry_candidates() {
+    let w = world();
+    let serve = |tag: &str, hour: u32, arch: &str| {
+        let d = Digest::of_sha256(tag.as_bytes());
+        let mut image = ImportedImage::new(d.clone(), MEDIA);
+        let mut config = api::DockerImageMetadata::default();
+        config.created = Some(at(hour));
+        config.architecture = arch.to_owned();
+        image.config = Some(config);
+        for r in [
+            format!("docker.io/library/app:{tag}"),
+            format!("docker.io/library/app@{d}"),
+        ] {
+            w.registry
+                .insert(&ImageReference::parse(&r).unwrap(), image.clone());
+        }
+        d
+    };
+    serve("a", 1, "amd64");
+    let arm = serve("b", 2, "arm64");
+    serve("c", 3, "amd64");
+    w.service
+        .tag(
+            &w.admin,
+            &w.ns,
+            &TagCommand::new(["docker.io/library/app:a", "app:edge"]),
+        )
+        .unwrap();
+    w.set_policy("edge", "newest\nplatform linux/arm64");
+    let mut controller = Controller::new(w.service.clone());
+    let report = controller.tick(w.clock.now()).unwrap();
+    assert_eq!(
+        report.pinned,
+        [format!(
+            "Tag app:edge set to docker.io/library/app@{arm} (policy newest chose b)."
+        )]
+    );
+    assert_eq!(
+        w.stream()
+            .history("edge")
+            .unwrap()
+            .current()
+            .unwrap()
+            .image(),
+        Some(arm)
+    );
+}
+
+proptest! {
+    /// `newest` chooses the latest creation time (ties by tag text), and
+    /// skips candidates without one.
+    #[test]
+    fn newest_chooses_the_latest(times in proptest::collection::vec(proptest::option::of(0i64..50), 0..30)) {
+        let base = at(0);
+        let list: Vec<Candidate> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let c = Candidate::new(format!("t{i:02}"));
+                match t {
+                    Some(m) => c.created(base + TimeDelta::minutes(*m)),
+                    None => c,
+                }
+            })
+            .collect();
+        let mut timed: Vec<(DateTime<Utc>, &String)> =
+            list.iter().filter_map(|c| c.created.map(|t| (t, &c.tag))).collect();
+        timed.sort();
+        let policy = TagPolicy::parse("newest").unwrap();
+        prop_assert_eq!(choose(&policy, &list).map(|c| &c.tag), timed.last().map(|(_, t)| *t));
+    }
+}
