@@ -745,9 +745,11 @@ fn newest_on_a_platform_resolves_registry_candidates() {
     let serve = |tag: &str, hour: u32, arch: &str| {
         let d = Digest::of_sha256(tag.as_bytes());
         let mut image = ImportedImage::new(d.clone(), MEDIA);
-        let mut config = api::DockerImageMetadata::default();
-        config.created = Some(at(hour));
-        config.architecture = arch.to_owned();
+        let config = api::DockerImageMetadata {
+            created: Some(at(hour)),
+            architecture: arch.to_owned(),
+            ..api::DockerImageMetadata::default()
+        };
         image.config = Some(config);
         for r in [
             format!("docker.io/library/app:{tag}"),
