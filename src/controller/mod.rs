@@ -292,8 +292,10 @@ pub struct TickReport {
     /// (`Tag app:stable set to app@sha256:… (policy semver >=3.6 <4 chose
     /// 3.9.2).`).
     pub pinned: Vec<String>,
-    /// Tag policies that could not be evaluated (a registry failure),
-    /// tried again at the stream's next turn.
+    /// Tag policies that could not be evaluated, or only in part (a
+    /// registry failure, a tag list longer than
+    /// [`ControllerConfig::policy_tags`]), tried again at the stream's next
+    /// turn.
     pub policy_errors: Vec<String>,
     /// When work is next due without anything new happening (`None`:
     /// nothing is; the controller still polls the store).

@@ -137,6 +137,17 @@ where
             let r = ImageReference::parse(&format!("{}:{t}", repo.as_str())).ok()?;
             registry.resolve(&request(r)).ok()
         };
+        if listed.truncated {
+            fail(
+                report,
+                format!(
+                    "{} has more than {} tags; chose among the first {}",
+                    repo.as_str(),
+                    self.config.policy_tags,
+                    self.config.policy_tags
+                ),
+            );
+        }
         let mut candidates: Vec<Candidate> = listed.tags.into_iter().map(Candidate::new).collect();
         let details = matches!(policy.order(), PolicyOrder::Newest) || policy.platform().is_some();
         if details {

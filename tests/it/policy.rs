@@ -814,3 +814,33 @@ proptest! {
         prop_assert_eq!(choose(&policy, &list).map(|c| &c.tag), timed.last().map(|(_, t)| *t));
     }
 }
+
+#[test]
+fn a_capped_listing_is_reported() {
+    let w = world();
+    for t in ["3.7.0", "3.8.0", "3.9.0"] {
+        w.serve(t);
+    }
+    w.service
+        .tag(
+            &w.admin,
+            &w.ns,
+            &TagCommand::new(["docker.io/library/app:3.7.0", "app:stable"]),
+        )
+        .unwrap();
+    w.set_policy("stable", "semver >=3.6 <4");
+    let mut controller = Controller::with_config(
+        w.service.clone(),
+        ControllerConfig::default().policy_tags(2),
+    )
+    .unwrap();
+    let report = controller.tick(w.clock.now()).unwrap();
+    assert_eq!(
+        report.policy_errors,
+        ["ns/app:stable: docker.io/library/app has more than 2 tags; chose among the first 2"]
+    );
+    assert!(
+        report.pinned[0].ends_with("(policy semver >=3.6 <4 chose 3.8.0)."),
+        "{report:?}"
+    );
+}
