@@ -301,10 +301,16 @@
 //!   conformance suites any implementation of the ports can run in its own
 //!   tests (the crate's in-memory defaults and the etcd adapter run the
 //!   same ones).
+//! - `policy` (on by default): tag policies, which of many tags a spec tag
+//!   follows ("the newest 3.x"): `stream::TagPolicy`, `ops::policy` and
+//!   their evaluation by the controller. It brings `semver`, `regex` and
+//!   `regex-syntax`; turned off, policy annotations are kept untouched on
+//!   the wire but neither checked nor evaluated (holds still apply).
 //!
 //! serde support is always on, since the API objects are serde
 //! types. The core depends on `serde`, `thiserror`, `chrono` (re-exported
-//! as [`chrono`], its types being part of the API), `sha2` and `nom`.
+//! as [`chrono`], its types being part of the API), `sha2` and `nom`, plus
+//! the `policy` feature's crates.
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 
