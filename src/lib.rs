@@ -291,6 +291,13 @@
 //!   crate's own annotations are under
 //!   [`ANNOTATION_PREFIX`](api::ANNOTATION_PREFIX), which OpenShift keeps
 //!   untouched).
+//! - **Tag policies and holds**: beyond OpenShift, a spec tag may follow
+//!   the tag a policy chooses ("the newest 3.x", Flux's and Argo CD Image
+//!   Updater's orders; [`TagPolicy`](stream::TagPolicy), feature `policy`),
+//!   and a rollback may hold a tag against policies and scheduled imports
+//!   ([`Hold`](stream::Hold)); both live in spec tag annotations under
+//!   [`ANNOTATION_PREFIX`](api::ANNOTATION_PREFIX). An import keeps a spec
+//!   tag's annotations under that prefix where OpenShift would rewrite them.
 //!
 //! Each is documented on the item that implements it and covered by tests;
 //! the decisions behind them are [`docs::spec`].
