@@ -575,9 +575,20 @@ impl ImageStream {
         })?;
         let before = spec.annotations.clone();
         set_tag_annotation(spec, key, value);
+        let changed = before != spec.annotations;
+        // `set_spec_tag` checks only the tag it sets when the rest of the
+        // spec is known clean: an annotation that fails the spec checks
+        // makes the spec unclean again.
+        if changed && let Some((name, spec)) = self.spec_tags.get_key_value(tag) {
+            let mut errs = Vec::new();
+            super::spec::check_spec_tag(name, spec, &mut errs);
+            if !errs.is_empty() {
+                self.mark_spec_unclean();
+            }
+        }
         Ok(Changes {
             generation,
-            changed: before != spec.annotations,
+            changed,
             ..Changes::default()
         })
     }
@@ -658,7 +669,7 @@ pub(crate) fn set_tag_annotation(spec: &mut SpecTag, key: &str, value: Option<St
     match value {
         Some(v) => {
             spec.annotations
-                .get_or_insert_with(BTreeMap::new)
+                .get_or_insert_with(std::collections::BTreeMap::new)
                 .insert(key.to_owned(), v);
         }
         None => {

@@ -438,6 +438,12 @@ impl ImageStream {
         clean
     }
 
+    /// Records that a spec tag may fail the typed checks (after an edit
+    /// outside the strategy), so `set_spec_tag` takes the whole-spec path.
+    pub(crate) fn mark_spec_unclean(&mut self) {
+        self.spec_clean.0 = Some(false);
+    }
+
     /// `update_spec` with every spec tag as it is but `tag`, on a clean
     /// spec (see `spec_is_clean`): every step of the strategy, restricted
     /// to the one tag it can touch.
