@@ -318,9 +318,16 @@ pub mod ops;
 pub mod ports;
 pub mod reference;
 pub mod service;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 pub mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+#[cfg(feature = "arbitrary")]
+mod fuzzing;
+#[cfg(any(feature = "proptest", feature = "arbitrary"))]
+mod generated;
 
 pub use chrono;
 pub use error::Error;

@@ -35,6 +35,7 @@ mod safety;
 mod schedule;
 mod service;
 mod spec_validation;
+mod strategies;
 mod tag;
 mod tag_rules;
 mod trigger;
