@@ -300,11 +300,20 @@
 //! - `testing`: the `testing` module, the
 //!   conformance suites any implementation of the ports can run in its own
 //!   tests (the crate's in-memory defaults and the etcd adapter run the
-//!   same ones).
+//!   same ones): stores, leases, registries.
+//! - `proptest`: the `strategy` module, proptest strategies for every
+//!   public value type (references in each parse mode, digests, names,
+//!   near misses, whole streams).
+//! - `arbitrary`: `arbitrary::Arbitrary` for the same types, valid by
+//!   construction, for `cargo fuzz` targets.
+//!
+//! The guide page [Testing your code with imagestream](docs::testing)
+//! shows all three in a user's tests.
 //!
 //! serde support is always on, since the API objects are serde
 //! types. The core depends on `serde`, `thiserror`, `chrono` (re-exported
-//! as [`chrono`], its types being part of the API), `sha2` and `nom`.
+//! as [`chrono`], its types being part of the API), `sha2` and `nom`;
+//! `proptest` and `arbitrary` only with the features of the same names.
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 
