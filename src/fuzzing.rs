@@ -225,11 +225,18 @@ fn stream_plan(u: &mut Unstructured<'_>) -> Result<StreamPlan> {
             failure: Option::<u8>::arbitrary(u)?,
         });
     }
+    let mut labels = std::collections::BTreeMap::new();
+    for _ in 0..u.int_in_range(0..=2)? {
+        let value: String = String::arbitrary(u)?;
+        labels.insert(lower_name(u, b"./", 2)?, value);
+    }
     Ok(StreamPlan {
         namespace,
         name,
         lookup_local: bool::arbitrary(u)?,
         generation: u.int_in_range(0..=19)?,
+        created: Option::<u32>::arbitrary(u)?,
+        labels,
         tags,
     })
 }

@@ -99,6 +99,10 @@ pub(crate) struct StreamPlan {
     pub(crate) name: StreamName,
     pub(crate) lookup_local: bool,
     pub(crate) generation: u8,
+    /// `None`: a `null` creation timestamp.
+    pub(crate) created: Option<u32>,
+    /// Written as both labels and annotations.
+    pub(crate) labels: std::collections::BTreeMap<String, String>,
     pub(crate) tags: Vec<TagPlan>,
 }
 
@@ -133,7 +137,9 @@ impl StreamPlan {
         w.metadata.name = name.to_string();
         w.metadata.namespace = self.namespace.to_string();
         w.metadata.generation = i64::from(self.generation);
-        w.metadata.creation_timestamp = at(0);
+        w.metadata.creation_timestamp = self.created.and_then(at);
+        w.metadata.labels.clone_from(&self.labels);
+        w.metadata.annotations.clone_from(&self.labels);
         w.spec.lookup_policy.local = self.lookup_local;
         let internal = format!("172.30.1.1:5000/{}/{name}", self.namespace);
         w.status.docker_image_repository.clone_from(&internal);

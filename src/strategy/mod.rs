@@ -191,6 +191,8 @@ fn host(ipv6: bool) -> BoxedStrategy<String> {
     let names = prop_oneof![
         "[0-9a-z]{1,8}(-[0-9a-z]{1,4})?\\.[a-z]{2,4}",
         "[0-9a-z]{1,6}\\.[0-9a-z]{1,6}\\.[a-z]{2,3}",
+        // Domains may hold uppercase; paths may not.
+        "[A-Z][0-9A-Za-z]{0,5}\\.[A-Za-z]{2,3}",
         Just("localhost".to_owned()),
         (0u8..=255, 0u8..=255).prop_map(|(a, b)| format!("172.30.{a}.{b}")),
         prop::sample::select(HUB_HOSTS.to_vec()).prop_map(str::to_owned),

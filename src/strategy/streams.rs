@@ -91,14 +91,18 @@ fn plan(size: StreamSize) -> BoxedStrategy<StreamPlan> {
         stream_name(),
         any::<bool>(),
         0u8..20,
+        prop::option::weighted(0.9, any::<u32>()),
+        prop::collection::btree_map("[a-z]{1,6}(/[a-z]{1,6})?", "[ -~]{0,10}", 0..3),
         prop::collection::vec(tag(size.events), 0..=size.tags),
     )
         .prop_map(
-            |(namespace, name, lookup_local, generation, tags)| StreamPlan {
+            |(namespace, name, lookup_local, generation, created, labels, tags)| StreamPlan {
                 namespace,
                 name,
                 lookup_local,
                 generation,
+                created,
+                labels,
                 tags,
             },
         )
