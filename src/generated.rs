@@ -83,7 +83,7 @@ pub(crate) struct TagPlan {
     pub(crate) source: SourcePlan,
     /// reference, insecure, scheduled (external sources only), local policy.
     pub(crate) flags: [bool; 4],
-    /// 0: unset, 1: Legacy, 2: PreserveOriginal.
+    /// 0: unset, 1: `Legacy`, 2: `PreserveOriginal`.
     pub(crate) import_mode: u8,
     pub(crate) generation: Option<u8>,
     /// Images pushed, oldest first, with their generation.
@@ -121,6 +121,7 @@ impl StreamPlan {
     /// The wire stream; tags with a name already used are skipped, and a
     /// name that does not fit beside the namespace is shortened to its
     /// first component (always valid).
+    #[allow(clippy::too_many_lines)] // one pass over the plan, field by field
     pub(crate) fn render(&self) -> api::ImageStream {
         let name = if self.name.check_qualified(&self.namespace).is_ok() {
             self.name.clone()

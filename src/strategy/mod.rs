@@ -1,4 +1,4 @@
-//! [proptest] strategies for every public value type (feature `proptest`).
+//! [proptest](mod@proptest) strategies for every public value type (feature `proptest`).
 //!
 //! Every strategy here produces only valid values (they parse back equal
 //! from their string form), covers the edge classes a hand-written
@@ -43,6 +43,8 @@
 mod near_miss;
 mod streams;
 
+use std::fmt::Write as _;
+
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
@@ -64,7 +66,6 @@ pub const ALGORITHMS: [Algorithm; 3] = [Algorithm::Sha256, Algorithm::Sha384, Al
 
 /// Digests of `algorithm`: lowercase hex of the algorithm's length,
 /// shrinking toward all zeros.
-#[must_use]
 pub fn digest(algorithm: Algorithm) -> BoxedStrategy<Digest> {
     // 32 hex digits per u128: cheap to generate and to shrink.
     prop::array::uniform4(any::<u128>())
@@ -73,7 +74,8 @@ pub fn digest(algorithm: Algorithm) -> BoxedStrategy<Digest> {
             s.push_str(algorithm.as_str());
             s.push(':');
             for w in &words[..algorithm.hex_len() / 32] {
-                s.push_str(&format!("{w:032x}"));
+                // Writing to a String cannot fail.
+                let _ = write!(s, "{w:032x}");
             }
             Digest::parse(&s).ok()
         })
@@ -82,7 +84,6 @@ pub fn digest(algorithm: Algorithm) -> BoxedStrategy<Digest> {
 
 /// Digests of every algorithm: sha256 in half the cases, sha384 and sha512
 /// in a quarter each.
-#[must_use]
 pub fn any_digest() -> BoxedStrategy<Digest> {
     prop_oneof![
         2 => digest(Algorithm::Sha256),
@@ -94,7 +95,6 @@ pub fn any_digest() -> BoxedStrategy<Digest> {
 
 /// Tag names (`[\w][\w.-]{0,127}`): mostly short, sometimes the full 128
 /// characters; shrinks toward `0`.
-#[must_use]
 pub fn tag_name() -> BoxedStrategy<TagName> {
     prop_oneof![
         8 => "[0-9A-Za-z_][0-9A-Za-z_.-]{0,12}",
@@ -108,7 +108,6 @@ pub fn tag_name() -> BoxedStrategy<TagName> {
 
 /// Image stream names (`[a-z0-9]+([._-][a-z0-9]+)*`), up to 40 bytes;
 /// shrinks toward `0`.
-#[must_use]
 pub fn stream_name() -> BoxedStrategy<StreamName> {
     "[0-9a-z]{1,8}([._-][0-9a-z]{1,8}){0,3}"
         .prop_filter_map("a stream name is valid by construction", |s| {
@@ -119,7 +118,6 @@ pub fn stream_name() -> BoxedStrategy<StreamName> {
 
 /// Namespaces (DNS-1123 labels), sometimes the full 63 bytes; shrinks
 /// toward `0`.
-#[must_use]
 pub fn namespace() -> BoxedStrategy<Namespace> {
     prop_oneof![
         8 => "[0-9a-z]([0-9a-z-]{0,10}[0-9a-z])?",
@@ -132,7 +130,6 @@ pub fn namespace() -> BoxedStrategy<Namespace> {
 }
 
 /// `stream:tag` names.
-#[must_use]
 pub fn is_tag_name() -> BoxedStrategy<IsTagName> {
     (stream_name(), tag_name())
         .prop_map(|(s, t)| IsTagName::new(s, t))
@@ -140,7 +137,6 @@ pub fn is_tag_name() -> BoxedStrategy<IsTagName> {
 }
 
 /// `stream@id` names: the id is a whole digest or a prefix of its hex.
-#[must_use]
 pub fn is_image_name() -> BoxedStrategy<IsImageName> {
     (stream_name(), any_digest(), prop::option::of(1usize..64))
         .prop_filter_map(
@@ -214,7 +210,6 @@ fn host(ipv6: bool) -> BoxedStrategy<String> {
 /// names, IPv6 where the mode allows it), ports, Docker Hub shorthands
 /// (no host), multi-component paths with every separator, tags, digests
 /// of every algorithm, and all of them at once. Shrinks toward `0`.
-#[must_use]
 pub fn reference_string(mode: Mode) -> BoxedStrategy<String> {
     let ipv6 = mode != Mode::OpenShift;
     (
@@ -242,7 +237,6 @@ pub fn reference_string(mode: Mode) -> BoxedStrategy<String> {
 }
 
 /// References as OpenShift parses them ([`ImageReference::parse`]).
-#[must_use]
 pub fn image_reference() -> BoxedStrategy<ImageReference> {
     reference_string(Mode::OpenShift)
         .prop_filter_map("valid by construction", |s| {
@@ -253,7 +247,6 @@ pub fn image_reference() -> BoxedStrategy<ImageReference> {
 
 /// References as distribution parses them strictly
 /// ([`DockerReference::parse`]), IPv6 hosts included.
-#[must_use]
 pub fn docker_reference() -> BoxedStrategy<DockerReference> {
     reference_string(Mode::Strict)
         .prop_filter_map("valid by construction", |s| DockerReference::parse(&s).ok())
@@ -263,7 +256,6 @@ pub fn docker_reference() -> BoxedStrategy<DockerReference> {
 /// References normalized as `docker pull` does
 /// ([`DockerReference::parse_normalized`]), from inputs that are often
 /// Docker Hub shorthands (`python:3.6` → `docker.io/library/python:3.6`).
-#[must_use]
 pub fn normalized_reference() -> BoxedStrategy<DockerReference> {
     reference_string(Mode::Normalized)
         .prop_filter_map("valid by construction", |s| {

@@ -122,7 +122,6 @@ fn insert(s: &str, at: usize, c: char) -> String {
 }
 
 /// Near misses of every target.
-#[must_use]
 pub fn near_miss() -> BoxedStrategy<NearMiss> {
     prop::sample::select(Target::ALL.to_vec())
         .prop_flat_map(near_miss_for)
@@ -130,7 +129,6 @@ pub fn near_miss() -> BoxedStrategy<NearMiss> {
 }
 
 /// Near misses of one target.
-#[must_use]
 pub fn near_miss_for(target: Target) -> BoxedStrategy<NearMiss> {
     match target {
         Target::Digest => digests(),
@@ -154,7 +152,7 @@ fn digests() -> BoxedStrategy<NearMiss> {
         }),
         (any_digest(), any::<usize>()).prop_map(move |(d, at)| {
             let colon = d.algorithm().as_str().len();
-            let s = insert(&d.to_string(), colon + 1 + at % d.hex().len(), '0');
+            let s = insert(d.as_str(), colon + 1 + at % d.hex().len(), '0');
             miss(t, s, ErrorKind::DigestInvalidLength, "a hex digit inserted")
         }),
         (
@@ -175,7 +173,7 @@ fn digests() -> BoxedStrategy<NearMiss> {
                 )
             }),
         any_digest().prop_map(move |d| {
-            let s = d.to_string().replacen(':', "", 1);
+            let s = d.as_str().replacen(':', "", 1);
             miss(t, s, ErrorKind::DigestInvalidFormat, "the ':' deleted")
         }),
         digest(Algorithm::Sha256).prop_map(move |d| {

@@ -126,13 +126,11 @@ fn plan(size: StreamSize) -> BoxedStrategy<StreamPlan> {
 ///     prop_assert_eq!(api::ImageStream::from(&domain), wire);
 /// });
 /// ```
-#[must_use]
 pub fn api_image_stream(size: StreamSize) -> BoxedStrategy<api::ImageStream> {
     plan(size).prop_map(|p| p.render()).boxed()
 }
 
 /// Domain image streams: [`api_image_stream`] converted.
-#[must_use]
 pub fn image_stream(size: StreamSize) -> BoxedStrategy<ImageStream> {
     api_image_stream(size)
         .prop_filter_map("valid by construction", |w| ImageStream::try_from(w).ok())

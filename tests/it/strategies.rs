@@ -410,20 +410,23 @@ fn arbitrary_values_are_valid() {
             *b = state.to_le_bytes()[0];
         }
         let mut u = Unstructured::new(&bytes);
-        let d = Digest::arbitrary(&mut u).unwrap();
-        assert_eq!(Digest::parse(d.as_str()).unwrap(), d);
-        let t = TagName::arbitrary(&mut u).unwrap();
-        assert_eq!(TagName::parse(t.as_str()).unwrap(), t);
-        let s = StreamName::arbitrary(&mut u).unwrap();
-        assert_eq!(StreamName::parse(s.as_str()).unwrap(), s);
-        let n = Namespace::arbitrary(&mut u).unwrap();
-        assert_eq!(Namespace::parse(n.as_str()).unwrap(), n);
+        let digest = Digest::arbitrary(&mut u).unwrap();
+        assert_eq!(Digest::parse(digest.as_str()).unwrap(), digest);
+        let tag = TagName::arbitrary(&mut u).unwrap();
+        assert_eq!(TagName::parse(tag.as_str()).unwrap(), tag);
+        let name = StreamName::arbitrary(&mut u).unwrap();
+        assert_eq!(StreamName::parse(name.as_str()).unwrap(), name);
+        let ns = Namespace::arbitrary(&mut u).unwrap();
+        assert_eq!(Namespace::parse(ns.as_str()).unwrap(), ns);
         let ist = IsTagName::arbitrary(&mut u).unwrap();
         assert_eq!(IsTagName::parse(&ist.to_string()).unwrap(), ist);
         let isi = IsImageName::arbitrary(&mut u).unwrap();
         assert_eq!(IsImageName::parse(&isi.to_string()).unwrap(), isi);
-        let r = ImageReference::arbitrary(&mut u).unwrap();
-        assert_eq!(ImageReference::parse(r.as_str()).unwrap(), r);
+        let reference = ImageReference::arbitrary(&mut u).unwrap();
+        assert_eq!(
+            ImageReference::parse(reference.as_str()).unwrap(),
+            reference
+        );
         let strict = DockerReference::arbitrary(&mut u).unwrap();
         assert_eq!(DockerReference::parse(strict.as_str()).unwrap(), strict);
         classes.add(
@@ -434,8 +437,8 @@ fn arbitrary_values_are_valid() {
             "tag and digest",
             strict.tag().is_some() && strict.digest().is_some(),
         );
-        classes.add("shorthand", r.registry().is_none());
-        classes.add("sha512", d.algorithm() == Algorithm::Sha512);
+        classes.add("shorthand", reference.registry().is_none());
+        classes.add("sha512", digest.algorithm() == Algorithm::Sha512);
         // Whole streams are dearer: one in ten cases.
         if case % 10 == 0 {
             let wire = api::ImageStream::arbitrary(&mut u).unwrap();
