@@ -55,6 +55,9 @@ pub struct Script {
     pub missing: Vec<ImageReference>,
     /// A repository (without tag) holding [`Script::MANY`] tags.
     pub many_tags: ImageReference,
+    /// Whether every request allows plain HTTP (a test registry on
+    /// loopback); `false` in [`Script::new`].
+    pub insecure: bool,
 }
 
 fn reference(s: &str) -> ImageReference {
@@ -141,6 +144,7 @@ impl Script {
             failures,
             missing,
             many_tags: reference(&format!("{host}/conformance/many")),
+            insecure: false,
         }
     }
 
@@ -179,8 +183,8 @@ pub fn run<R: Registry>(script: &Script, mut make: impl FnMut(&Script) -> R) {
     lists_tags_with_a_cap(script, &make(script));
 }
 
-fn request(r: &ImageReference) -> ImportRequest {
-    ImportRequest::new(r.clone())
+fn request(script: &Script, r: &ImageReference) -> ImportRequest {
+    ImportRequest::new(r.clone()).insecure(script.insecure)
 }
 
 /// Every scripted image resolves by its tag and by its digest, to its
@@ -188,7 +192,7 @@ fn request(r: &ImageReference) -> ImportRequest {
 pub fn resolves_by_tag_and_digest<R: Registry>(script: &Script, registry: &R) {
     for (r, want) in &script.images {
         let by_tag = registry
-            .resolve(&request(r))
+            .resolve(&request(script, r))
             .unwrap_or_else(|e| panic!("resolve {r} by tag: {e}"));
         assert_eq!(
             by_tag.digest, want.digest,
@@ -200,27 +204,35 @@ pub fn resolves_by_tag_and_digest<R: Registry>(script: &Script, registry: &R) {
         );
         let pinned = r.with_tag(None).with_id(Some(&want.digest));
         let by_digest = registry
-            .resolve(&request(&pinned))
+            .resolve(&request(script, &pinned))
             .unwrap_or_else(|e| panic!("resolve {pinned} by digest: {e}"));
         assert_eq!(by_digest.digest, want.digest, "{pinned} resolves to itself");
         // The request's other fields do not change the answer.
         let again = registry
-            .resolve(&request(r).insecure(true))
-            .unwrap_or_else(|e| panic!("resolve {r} insecurely: {e}"));
-        assert_eq!(again.digest, want.digest, "{r}: insecure asks the same");
+            .resolve(
+                &request(script, r).in_namespace(
+                    crate::reference::Namespace::parse("conformance")
+                        .expect("a valid namespace literal"),
+                ),
+            )
+            .unwrap_or_else(|e| panic!("resolve {r} for a namespace: {e}"));
+        assert_eq!(
+            again.digest, want.digest,
+            "{r}: asking for a namespace gets the same image"
+        );
     }
 }
 
 /// A missing tag, repository or digest is `NotFound` (reason `NotFound`).
 pub fn missing_is_not_found<R: Registry>(script: &Script, registry: &R) {
     for r in &script.missing {
-        match registry.resolve(&request(r)) {
+        match registry.resolve(&request(script, r)) {
             Err(e) => assert_eq!(e.reason(), "NotFound", "{r}: {e}"),
             Ok(image) => panic!("{r} does not exist, yet resolved to {}", image.digest),
         }
     }
     let repo = script.missing[1].as_repository();
-    match registry.list_tags(&request(&repo), 10) {
+    match registry.list_tags(&request(script, &repo), 10) {
         Err(e) => assert_eq!(e.reason(), "NotFound", "tags of {repo}: {e}"),
         Ok(list) => panic!("{repo} does not exist, yet lists {:?}", list.tags),
     }
@@ -229,7 +241,7 @@ pub fn missing_is_not_found<R: Registry>(script: &Script, registry: &R) {
 /// Each scripted failure comes back with its reason.
 pub fn failures_map_to_reasons<R: Registry>(script: &Script, registry: &R) {
     for (r, want) in &script.failures {
-        match registry.resolve(&request(r)) {
+        match registry.resolve(&request(script, r)) {
             Err(e) => assert_eq!(e.reason(), want.reason(), "{r}: got {e}, want {want}"),
             Ok(image) => panic!(
                 "{r} must fail with {want}, yet resolved to {}",
@@ -246,7 +258,7 @@ pub fn lists_tags_with_a_cap<R: Registry>(script: &Script, registry: &R) {
     let repo = &script.many_tags;
     let list = |r: &ImageReference, cap: usize| {
         registry
-            .list_tags(&request(r), cap)
+            .list_tags(&request(script, r), cap)
             .unwrap_or_else(|e| panic!("tags of {r} (cap {cap}): {e}"))
     };
     let full = list(repo, all.len() + 5);

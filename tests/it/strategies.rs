@@ -16,7 +16,7 @@ use imagestream::reference::{
 use imagestream::strategy::{self, Mode, StreamSize, Target};
 use imagestream::{api, stream};
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
+use proptest::strategy::{BoxedStrategy, ValueTree};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 fn runner(cases: u32) -> TestRunner {
@@ -467,4 +467,42 @@ fn arbitrary_values_are_valid() {
     // Too little input is an error, never a panic or an invalid value.
     let mut u = Unstructured::new(&[]);
     let _ = stream::ImageStream::arbitrary(&mut u);
+}
+
+/// Failures shrink to small, readable values.
+#[test]
+fn values_shrink_toward_small_readable_ones() {
+    let minimal = |s: BoxedStrategy<String>, fails: fn(&str) -> bool| {
+        let mut runner = TestRunner::new(Config {
+            failure_persistence: None,
+            ..Config::default()
+        });
+        match runner.run(&s, |v| {
+            prop_assert!(!fails(&v));
+            Ok(())
+        }) {
+            Err(proptest::test_runner::TestError::Fail(_, v)) => v,
+            other => panic!("the property must fail: {other:?}"),
+        }
+    };
+    // The name part shrinks to single characters, a digest (when one
+    // stays) to all zeros.
+    let readable = |v: &str, longest: usize| {
+        let (name, digest) = v.split_once('@').unwrap_or((v, ""));
+        let hex = digest.split_once(':').map_or("", |(_, h)| h);
+        name.len() <= longest && hex.bytes().all(|b| b == b'0')
+    };
+    let tagged = minimal(strategy::reference_string(Mode::Strict), |s| {
+        DockerReference::parse(s).is_ok_and(|r| r.tag().is_some())
+    });
+    assert!(readable(&tagged, 3) && tagged.contains(':'), "{tagged:?}");
+    let long_tag = minimal(strategy::tag_name().prop_map(String::from).boxed(), |s| {
+        s.len() > 3
+    });
+    assert_eq!(long_tag.len(), 4, "{long_tag:?}");
+    let with_port = minimal(strategy::reference_string(Mode::OpenShift), |s| {
+        ImageReference::parse(s).is_ok_and(|r| r.registry().is_some_and(|h| h.contains(':')))
+    });
+    // `a.aa:0/a`: the shortest host of its pattern, port 0, one character.
+    assert!(readable(&with_port, "a.aa:0/a".len()), "{with_port:?}");
 }
