@@ -15,7 +15,7 @@ use imagestream::ops::tag::TagCommand;
 use imagestream::ops::trigger::{Container, DeploymentTrigger, PodImages};
 use imagestream::ports::{
     Clock, ImportRequest, ImportedImage, ManualClock, MemoryStore, Rbac, Registry, RegistryError,
-    StaticRegistry, Subject,
+    StaticRegistry, Subject, TagList,
 };
 use imagestream::reference::{Digest, ImageReference, IsTagName, Namespace, StreamName};
 use imagestream::service::ImageStreams;
@@ -73,6 +73,10 @@ impl Registry for Logged {
         );
         log.push((now, key));
         self.table.resolve(request)
+    }
+
+    fn list_tags(&self, request: &ImportRequest, cap: usize) -> Result<TagList, RegistryError> {
+        self.table.list_tags(request, cap)
     }
 }
 

@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
             for event in &envelope.events {
                 if event.action == Action::Push {
                     // Every push names its target's fields (possibly empty).
-                    let _ = (&event.target.repository, &event.target.tag, &event.target.digest);
+                    let _ = (
+                        &event.target.repository,
+                        &event.target.tag,
+                        &event.target.digest,
+                    );
                 }
             }
         }

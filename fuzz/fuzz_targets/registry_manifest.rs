@@ -9,8 +9,15 @@ use imagestream_registry::{Challenge, DockerConfig};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let content_types = ["", manifest::OCI_INDEX, manifest::DOCKER_MANIFEST, "application/json"];
-    let pick = data.first().map_or(0, |b| usize::from(*b) % content_types.len());
+    let content_types = [
+        "",
+        manifest::OCI_INDEX,
+        manifest::DOCKER_MANIFEST,
+        "application/json",
+    ];
+    let pick = data
+        .first()
+        .map_or(0, |b| usize::from(*b) % content_types.len());
     if let Ok(m) = Manifest::parse(data, content_types[pick]) {
         match &m {
             Manifest::Image { layers, .. } => {

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::api;
-use crate::reference::{Digest, ImageReference, TagName};
+use crate::ports::{ImportRequest, ImportedImage, RegistryError};
+use crate::reference::{Digest, ImageReference, Namespace, TagName};
 use crate::stream::{
     Changes, Content, ContentError, Currents, ImageStream, ImportPolicy, ReferencePolicy,
     SpecContext, SpecError, SpecTag, TagEvent, TagSource,
@@ -221,6 +222,60 @@ pub enum ImportResult {
     },
 }
 
+impl ImportResult {
+    /// The registry's answer to a request for `from`, as an import
+    /// records it at `now`: the image to store ([`imported_image`], with
+    /// the fetched manifest, which makes it verified, SPEC §13), unless it
+    /// fails [`check_imported_answer`] (another digest than a pinned
+    /// reference asked for, a manifest hashing elsewhere: reason
+    /// [`ImportError::REASON`]); a registry failure keeps its reason
+    /// ([`RegistryError::reason`]) and message.
+    #[must_use]
+    pub fn from_registry(
+        from: &ImageReference,
+        answer: Result<ImportedImage, RegistryError>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        match answer {
+            Ok(found) => {
+                let mut image = imported_image(
+                    from,
+                    &found.digest,
+                    &found.media_type,
+                    found.layers,
+                    found.config,
+                    found.manifests,
+                    now,
+                );
+                image.docker_image_manifest = found.manifest;
+                match check_imported_answer(from, &image) {
+                    Ok(_) => Self::Imported(Box::new(image)),
+                    Err(e) => Self::Failed {
+                        reason: ImportError::REASON.to_owned(),
+                        message: e.to_string(),
+                    },
+                }
+            }
+            Err(e) => Self::Failed {
+                reason: e.reason().to_owned(),
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+impl TagImport {
+    /// What the registry is asked for this tag, on behalf of `namespace`
+    /// (whose pull secrets a registry client may use).
+    #[must_use]
+    pub fn registry_request(&self, namespace: &Namespace) -> ImportRequest {
+        ImportRequest::new(self.from.clone())
+            .in_namespace(namespace.clone())
+            .insecure(self.import_policy.insecure)
+            .import_mode(self.import_policy.import_mode)
+    }
+}
+
 /// Why a registry's answer cannot be recorded for a tag: the answer
 /// itself is wrong. Recorded like a registry failure, as an
 /// `ImportSuccess=False` condition with reason [`ImportError::REASON`].
@@ -259,7 +314,7 @@ pub enum ImportError {
 
 impl ImportError {
     /// The condition reason of every [`ImportError`]: the registry's answer
-    /// was a bad one (as [`RegistryError::Invalid`](crate::ports::RegistryError::Invalid)).
+    /// was a bad one (as [`RegistryError::Invalid`]).
     pub const REASON: &'static str = "BadRequest";
 }
 
@@ -518,6 +573,65 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_registry_answer_becomes_the_image_or_the_failure_to_record() {
+        let manifest = r#"{"schemaVersion":2}"#;
+        let d = Digest::of_sha256(manifest.as_bytes());
+        let mut found = ImportedImage::new(d.clone(), "application/vnd.oci.image.manifest.v1+json");
+        found.manifest = manifest.into();
+        let tagged = ImageReference::parse("quay.io/a/b:1").unwrap();
+        let ImportResult::Imported(image) =
+            ImportResult::from_registry(&tagged, Ok(found.clone()), now())
+        else {
+            panic!("a good answer is the image");
+        };
+        assert_eq!(image.metadata.name, d.as_str());
+        assert_eq!(image.docker_image_manifest, manifest, "kept: it verifies");
+        assert_eq!(image.docker_image_reference, format!("quay.io/a/b@{d}"));
+
+        let pinned =
+            ImageReference::parse(&format!("quay.io/a/b@{}", Digest::of_sha256(b"x"))).unwrap();
+        let ImportResult::Failed { reason, message } =
+            ImportResult::from_registry(&pinned, Ok(found), now())
+        else {
+            panic!("another digest than the pinned one is a failure");
+        };
+        assert_eq!(reason, ImportError::REASON);
+        assert!(message.contains(d.as_str()), "{message}");
+
+        let missing = RegistryError::NotFound {
+            reference: "quay.io/a/b:1".into(),
+        };
+        let failed = ImportResult::from_registry(&tagged, Err(missing.clone()), now());
+        assert_eq!(
+            failed,
+            ImportResult::Failed {
+                reason: "NotFound".into(),
+                message: missing.to_string(),
+            }
+        );
+    }
+
+    #[test]
+    fn the_registry_request_carries_the_tag_policy_and_namespace() {
+        let mut is = ImageStream::new(
+            Namespace::parse("ns").unwrap(),
+            StreamName::parse("s").unwrap(),
+        )
+        .unwrap();
+        let spec = external("quay.io/a/b:1").with_import_policy(ImportPolicy {
+            insecure: true,
+            ..ImportPolicy::default()
+        });
+        is.set_spec_tag(TagName::parse("t").unwrap(), spec, &SpecContext::new(now()))
+            .unwrap();
+        let plan = plan_import(&is);
+        let ask = plan[0].registry_request(&Namespace::parse("ns").unwrap());
+        assert_eq!(ask.reference.as_str(), "quay.io/a/b:1");
+        assert!(ask.insecure);
+        assert_eq!(ask.namespace.as_ref().map(Namespace::as_str), Some("ns"));
     }
 
     fn external(from: &str) -> SpecTag {

@@ -73,7 +73,13 @@ pub enum ImportImageError {
     #[error(
         "the image name must be a valid container image pull spec or reference to an image stream (e.g. myregistry/myteam/image:tag)"
     )]
-    InvalidTarget(String),
+    InvalidTarget {
+        /// The target as given.
+        target: String,
+        /// Why it does not parse.
+        #[source]
+        source: crate::reference::ReferenceError,
+    },
     /// The target names an image by id.
     #[error("to import images by ID, use the 'tag' command")]
     ById(String),
@@ -229,8 +235,12 @@ impl ImportImage {
         if self.target.is_empty() {
             return Err(ImportImageError::NoTarget);
         }
-        let r = ImageReference::parse(&self.target)
-            .map_err(|_| ImportImageError::InvalidTarget(self.target.clone()))?;
+        let r = ImageReference::parse(&self.target).map_err(|source| {
+            ImportImageError::InvalidTarget {
+                target: self.target.clone(),
+                source,
+            }
+        })?;
         if r.id().is_some() {
             return Err(ImportImageError::ById(self.target.clone()));
         }

@@ -5,17 +5,14 @@ use chrono::SecondsFormat;
 
 use super::{BadRequest, Conflict, Expect, ImageStreams, ServiceError};
 use crate::api;
-use crate::ops::import::{
-    ImportError, ImportResult, REPOSITORY_CHECK_ANNOTATION, TagImport, apply_import,
-    check_imported_answer, imported_image,
-};
+use crate::ops::import::{ImportResult, REPOSITORY_CHECK_ANNOTATION, TagImport, apply_import};
 use crate::ops::import_image::{
     ImportImage, ImportImageError, MAX_IMAGES_BULK_IMPORTED_PER_REPOSITORY, image_import_status,
     images_to_import, repository_tags, repository_to_import,
 };
 use crate::ports::{
-    Attributes, Authorizer, Clock, ImageStore, ImportRequest, Registry, RegistryError, Resource,
-    StoreError, StreamStore, Subject, Verb,
+    Attributes, Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StoreError,
+    StreamStore, Subject, Verb,
 };
 use crate::reference::{ImageReference, Namespace, StreamName, TagName};
 use crate::stream::{ImageStream, ImportPolicy};
@@ -36,40 +33,6 @@ pub enum ImportImageFailure {
     /// The server's error.
     #[error(transparent)]
     Service(#[from] ServiceError),
-}
-
-fn to_result(
-    now: chrono::DateTime<chrono::Utc>,
-    from: &ImageReference,
-    found: Result<crate::ports::ImportedImage, RegistryError>,
-) -> ImportResult {
-    match found {
-        Ok(found) => {
-            let mut image = imported_image(
-                from,
-                &found.digest,
-                &found.media_type,
-                found.layers,
-                found.config,
-                found.manifests,
-                now,
-            );
-            // A fetched manifest makes the image verified (SPEC §13); an
-            // answer that is not what was asked for is a failure.
-            image.docker_image_manifest = found.manifest;
-            match check_imported_answer(from, &image) {
-                Ok(_) => ImportResult::Imported(Box::new(image)),
-                Err(e) => ImportResult::Failed {
-                    reason: ImportError::REASON.to_owned(),
-                    message: e.to_string(),
-                },
-            }
-        }
-        Err(e) => ImportResult::Failed {
-            reason: e.reason().to_owned(),
-            message: e.to_string(),
-        },
-    }
 }
 
 /// The registry request for `from`, made on behalf of `namespace` (whose
@@ -143,12 +106,10 @@ where
         let mut results: Vec<(TagImport, ImportResult)> = Vec::new();
         isi.status = api::ImageStreamImportStatus::default();
         for image in &images {
-            let result = to_result(
-                now,
-                &image.from,
-                self.registry
-                    .resolve(&ask(&namespace, &image.from, image.import_policy)),
-            );
+            let answer = self
+                .registry
+                .resolve(&ask(&namespace, &image.from, image.import_policy));
+            let result = ImportResult::from_registry(&image.from, answer, now);
             isi.status
                 .images
                 .push(image_import_status(image.to.as_ref(), &result));
@@ -257,11 +218,8 @@ where
                 ));
                 continue;
             };
-            let result = to_result(
-                now,
-                &from,
-                self.registry.resolve(&ask(namespace, &from, import_policy)),
-            );
+            let answer = self.registry.resolve(&ask(namespace, &from, import_policy));
+            let result = ImportResult::from_registry(&from, answer, now);
             status
                 .images
                 .push(image_import_status(Some(&tag_name), &result));

@@ -2,12 +2,11 @@
 
 use super::{Expect, ImageStreams, ServiceError};
 use crate::ops::import::{
-    ImportError, ImportResult, TagImport, apply_import, check_imported_image, imported_image,
-    plan_import, plan_repository_import, plan_scheduled_import,
+    ImportResult, TagImport, apply_import, plan_import, plan_repository_import,
+    plan_scheduled_import,
 };
 use crate::ports::{
-    Attributes, Authorizer, Clock, ImageStore, ImportRequest, Registry, Resource, StreamStore,
-    Subject, Verb,
+    Attributes, Authorizer, Clock, ImageStore, Registry, Resource, StreamStore, Subject, Verb,
 };
 use crate::reference::{Digest, Namespace, StreamName};
 use crate::stream::{Changes, ImageStream, ImageWrite};
@@ -130,41 +129,8 @@ where
             );
         }
         for request in requests {
-            let ask = ImportRequest {
-                reference: request.from.clone(),
-                insecure: request.import_policy.insecure,
-                import_mode: request.import_policy.import_mode,
-                namespace: Some(namespace.clone()),
-            };
-            let result = match self.registry.resolve(&ask) {
-                Ok(found) => {
-                    let mut image = imported_image(
-                        &request.from,
-                        &found.digest,
-                        &found.media_type,
-                        found.layers,
-                        found.config,
-                        found.manifests,
-                        now,
-                    );
-                    // A fetched manifest makes the image verified (SPEC §13);
-                    // an answer that is not what was asked for (another
-                    // digest for a pinned tag, a manifest hashing elsewhere)
-                    // is a failure and stores nothing.
-                    image.docker_image_manifest = found.manifest;
-                    match check_imported_image(&request, &image) {
-                        Ok(_) => ImportResult::Imported(Box::new(image)),
-                        Err(e) => ImportResult::Failed {
-                            reason: ImportError::REASON.to_owned(),
-                            message: e.to_string(),
-                        },
-                    }
-                }
-                Err(e) => ImportResult::Failed {
-                    reason: e.reason().to_owned(),
-                    message: e.to_string(),
-                },
-            };
+            let answer = self.registry.resolve(&request.registry_request(namespace));
+            let result = ImportResult::from_registry(&request.from, answer, now);
             results.push((request, result));
         }
         let ((), mut changes, _) =
