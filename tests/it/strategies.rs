@@ -202,6 +202,10 @@ fn reference_edge_classes_are_covered() {
             seen.add("tag", tag && !digest);
             seen.add("digest", digest && !tag);
             seen.add("tag and digest", tag && digest);
+            seen.add(
+                "all at once (registry, port, tag, digest)",
+                tag && digest && domain.contains(':') && !domain.ends_with(']'),
+            );
             seen.add("neither tag nor digest", !tag && !digest);
             seen.add("sha384 digest", s.contains("@sha384:"));
             seen.add("sha512 digest", s.contains("@sha512:"));
