@@ -64,6 +64,20 @@ pub enum Error {
     /// `oc tag` through the service stopped at an error.
     #[error(transparent)]
     TagFailure(#[from] TagFailure),
+    /// A tag policy did not parse.
+    #[cfg(feature = "policy")]
+    #[error(transparent)]
+    Policy(#[from] crate::stream::PolicyError),
+    /// A tag policy's choice could not be pinned.
+    #[cfg(feature = "policy")]
+    #[error(transparent)]
+    Pin(#[from] crate::ops::policy::PinError),
+    /// A hold did not parse.
+    #[error(transparent)]
+    Hold(#[from] crate::stream::HoldError),
+    /// A hold or policy was asked of a tag without spec tag.
+    #[error(transparent)]
+    NoSpecTag(#[from] crate::stream::NoSpecTag),
 }
 
 impl Error {

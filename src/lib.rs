@@ -291,6 +291,13 @@
 //!   crate's own annotations are under
 //!   [`ANNOTATION_PREFIX`](api::ANNOTATION_PREFIX), which OpenShift keeps
 //!   untouched).
+//! - **Tag policies and holds**: beyond OpenShift, a spec tag may follow
+//!   the tag a policy chooses ("the newest 3.x", Flux's and Argo CD Image
+//!   Updater's orders; [`TagPolicy`](stream::TagPolicy), feature `policy`),
+//!   and a rollback may hold a tag against policies and scheduled imports
+//!   ([`Hold`](stream::Hold)); both live in spec tag annotations under
+//!   [`ANNOTATION_PREFIX`](api::ANNOTATION_PREFIX). An import keeps a spec
+//!   tag's annotations under that prefix where OpenShift would rewrite them.
 //!
 //! Each is documented on the item that implements it and covered by tests;
 //! the decisions behind them are [`docs::spec`].
@@ -301,6 +308,11 @@
 //!   conformance suites any implementation of the ports can run in its own
 //!   tests (the crate's in-memory defaults and the etcd adapter run the
 //!   same ones): stores, leases, registries.
+//! - `policy` (on by default): tag policies, which of many tags a spec tag
+//!   follows ("the newest 3.x"): `stream::TagPolicy`, `ops::policy` and
+//!   their evaluation by the controller. It brings `semver`, `regex` and
+//!   `regex-syntax`; turned off, policy annotations are kept untouched on
+//!   the wire but neither checked nor evaluated (holds still apply).
 //! - `proptest`: the `strategy` module, proptest strategies for every
 //!   public value type (references in each parse mode, digests, names,
 //!   near misses, whole streams).
@@ -308,12 +320,13 @@
 //!   construction, for `cargo fuzz` targets.
 //!
 //! The guide page [Testing your code with imagestream](docs::testing)
-//! shows all three in a user's tests.
+//! shows the test features in a user's tests.
 //!
 //! serde support is always on, since the API objects are serde
 //! types. The core depends on `serde`, `thiserror`, `chrono` (re-exported
-//! as [`chrono`], its types being part of the API), `sha2` and `nom`;
-//! `proptest` and `arbitrary` only with the features of the same names.
+//! as [`chrono`], its types being part of the API), `sha2` and `nom`, plus
+//! the `policy` feature's crates; `proptest` and `arbitrary` only with the
+//! features of the same names.
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 

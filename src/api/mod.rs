@@ -46,6 +46,23 @@
 /// and written whenever the limit is set, so the limit survives the wire.
 pub const HISTORY_LIMIT_ANNOTATION: &str = "imagestream.rs/history-limit";
 
+/// A spec tag's policy (`TagPolicy` in `stream`, with the `policy`
+/// feature): which of many tags the spec tag follows, e.g.
+/// `semver >=3.6 <4`. Kept in the spec tag's own annotations under
+/// [`ANNOTATION_PREFIX`]; checked when a stream is read (an invalid policy
+/// is a field error on `spec.tags[<tag>].annotations[imagestream.rs/policy]`).
+pub const POLICY_ANNOTATION: &str = "imagestream.rs/policy";
+
+/// The last choice a spec tag's policy made, written by the controller
+/// when it pins the chosen image: `<chosen tag> <pinned source>`, e.g.
+/// `3.9.2 docker.io/library/app@sha256:…`.
+pub const POLICY_CHOICE_ANNOTATION: &str = "imagestream.rs/policy-choice";
+
+/// A hold on a spec tag (`stream::Hold`): policies and scheduled imports
+/// leave the tag alone until it is released or expires. Lines `by <who>`,
+/// `until <RFC 3339 time>` (optional) and `reason <why>`.
+pub const HOLD_ANNOTATION: &str = "imagestream.rs/hold";
+
 mod image;
 mod import;
 mod mapping;
@@ -76,7 +93,9 @@ pub use views::{ImageStreamImage, ImageStreamTag, ImageTag};
 
 /// The prefix of every annotation holding the crate's own state on the
 /// wire (SPEC §13): history limits ([`HISTORY_LIMIT_ANNOTATION`]), content
-/// state ([`CONTENT_VERIFIED_ANNOTATION`]), tag policies and holds later.
+/// state ([`CONTENT_VERIFIED_ANNOTATION`]), tag policies
+/// ([`POLICY_ANNOTATION`], [`POLICY_CHOICE_ANNOTATION`]) and holds
+/// ([`HOLD_ANNOTATION`]).
 /// Never under `openshift.io`, so OpenShift and `oc` round-trip such
 /// annotations untouched, never read them, and no OpenShift key is ever
 /// shadowed.

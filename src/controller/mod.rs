@@ -53,6 +53,8 @@
 
 mod backoff;
 mod outcome;
+#[cfg(feature = "policy")]
+mod policies;
 mod queue;
 mod triggers;
 
@@ -81,6 +83,41 @@ pub use triggers::{
 
 use outcome::Failure;
 use queue::Work;
+
+/// The tag policies and holds of a stream, as written (empty without
+/// any, or without the `policy` feature).
+fn policy_fingerprint(stream: &ImageStream) -> String {
+    use crate::api::{HOLD_ANNOTATION, POLICY_ANNOTATION};
+    let mut out = String::new();
+    if !cfg!(feature = "policy") {
+        return out;
+    }
+    for (tag, spec) in stream.spec_tags() {
+        let Some(a) = spec.annotations() else {
+            continue;
+        };
+        if let Some(p) = a.get(POLICY_ANNOTATION) {
+            for part in [
+                tag.as_str(),
+                p,
+                a.get(HOLD_ANNOTATION).map_or("", String::as_str),
+            ] {
+                out.push_str(part);
+                out.push('\0');
+            }
+        }
+    }
+    out
+}
+
+/// Whether a stream has tag policies to evaluate on schedule.
+fn has_policies(stream: &ImageStream) -> bool {
+    cfg!(feature = "policy")
+        && stream.spec_tags().any(|(_, spec)| {
+            spec.annotations()
+                .is_some_and(|a| a.contains_key(crate::api::POLICY_ANNOTATION))
+        })
+}
 
 /// `t + d`, saturating at the ends of time (a clock or a setting at the
 /// edge never panics).
@@ -113,6 +150,9 @@ pub struct ControllerConfig {
     pub lease_ttl: TimeDelta,
     /// The seed of the backoff jitter.
     pub seed: u64,
+    /// How many tags of a repository a tag policy reads at most (the
+    /// registry's pages are followed up to this cap).
+    pub policy_tags: usize,
 }
 
 impl Default for ControllerConfig {
@@ -126,11 +166,19 @@ impl Default for ControllerConfig {
             identity: "imagestream-controller".into(),
             lease_ttl: TimeDelta::seconds(15),
             seed: 0x1d2c_3b4a,
+            policy_tags: 1000,
         }
     }
 }
 
 impl ControllerConfig {
+    /// With another cap on the tags a policy reads from a registry.
+    #[must_use]
+    pub fn policy_tags(mut self, cap: usize) -> Self {
+        self.policy_tags = cap;
+        self
+    }
+
     /// With other schedule settings.
     #[must_use]
     pub fn schedule(mut self, schedule: ScheduleConfig) -> Self {
@@ -240,6 +288,15 @@ pub struct TickReport {
     pub fired: Vec<TriggerAction>,
     /// Triggers that could not be evaluated or applied (tried again).
     pub trigger_errors: Vec<String>,
+    /// Tag policies' choices pinned, as `oc tag`-style messages
+    /// (`Tag app:stable set to app@sha256:… (policy semver >=3.6 <4 chose
+    /// 3.9.2).`).
+    pub pinned: Vec<String>,
+    /// Tag policies that could not be evaluated, or only in part (a
+    /// registry failure, a tag list longer than
+    /// [`ControllerConfig::policy_tags`]), tried again at the stream's next
+    /// turn.
+    pub policy_errors: Vec<String>,
     /// When work is next due without anything new happening (`None`:
     /// nothing is; the controller still polls the store).
     pub next_wake: Option<DateTime<Utc>>,
@@ -255,6 +312,8 @@ impl TickReport {
             requests: 0,
             fired: Vec::new(),
             trigger_errors: Vec::new(),
+            pinned: Vec::new(),
+            policy_errors: Vec::new(),
             next_wake: None,
         }
     }
@@ -272,6 +331,9 @@ struct Watched {
     /// The stream's generation after the last failed import was recorded:
     /// a newer one is a spec change, imported at once.
     failed_generation: i64,
+    /// The stream's tag policies and holds, as written: a change is
+    /// evaluated at once, not at the next scheduled turn.
+    policies: String,
 }
 
 /// The controller's state, dropped when leadership is lost.
@@ -639,6 +701,7 @@ where
             images,
             failures: 0,
             failed_generation: 0,
+            policies: String::new(),
         });
         if !new && known.resource_version >= version {
             return;
@@ -649,6 +712,12 @@ where
             if self.sink.is_some() {
                 state.triggers.entry(key.clone()).or_insert(now);
             }
+        }
+        let policies = policy_fingerprint(stream);
+        let policies_moved = known.policies != policies;
+        known.policies = policies;
+        if policies_moved {
+            self.queue.push(key.clone(), Work::SPEC);
         }
         if !plan_import(stream).is_empty() {
             // A spec generation moved: imported now, even while backing
@@ -665,7 +734,7 @@ where
             let at = later(now, self.config.backoff.delay(1, None, &mut self.jitter));
             state.delay(key.clone(), at, Work::RETRY);
         }
-        if is_scheduled(stream) {
+        if is_scheduled(stream) || has_policies(stream) {
             state.scheduler.add(key, ());
         } else {
             state.scheduler.remove(&key, &());
@@ -715,6 +784,10 @@ where
     /// (after a backoff), scheduled tags (its turn or a notification), and
     /// tags whose spec moved.
     fn sync(&mut self, key: &StreamKey, work: Work, now: DateTime<Utc>, report: &mut TickReport) {
+        #[cfg(feature = "policy")]
+        if work.scheduled || work.spec {
+            self.evaluate_policies(key, now, report);
+        }
         let plan = |is: &ImageStream| {
             let mut tags: BTreeMap<TagName, TagImport> = BTreeMap::new();
             let mut add = |list: Vec<TagImport>| {
@@ -726,7 +799,12 @@ where
                 add(outcome::plan_retry(is));
             }
             if work.scheduled {
-                add(plan_scheduled_import(is));
+                // A held tag keeps its image until the hold is released or
+                // expires.
+                add(plan_scheduled_import(is)
+                    .into_iter()
+                    .filter(|t| !is.hold(t.tag.as_str()).is_some_and(|h| h.is_active(now)))
+                    .collect());
             }
             // A scheduled turn runs the regular import on a copy whose
             // scheduled tags look newer (§15.2): tags needing import go too.

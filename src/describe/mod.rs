@@ -398,7 +398,10 @@ fn tag_block<'a>(
     let spec = entry.spec;
     match spec {
         None => w!(out, "  no spec tag"),
-        Some(s) => source_lines(out, stream, s),
+        Some(s) => {
+            source_lines(out, stream, s);
+            policy_lines(out, stream, tag, now);
+        }
     }
     out.push('\n');
     if let Some(a) = spec.and_then(SpecTag::annotations) {
@@ -509,6 +512,36 @@ fn source_lines(out: &mut TabWriter, stream: &ImageStream, spec: &SpecTag) {
             out,
             "    prefer registry pullthrough when referencing this tag"
         );
+    }
+}
+
+/// Beyond `oc`: a tag's policy, its last choice and any hold (lines only
+/// when present, so streams without them describe exactly as `oc` does).
+fn policy_lines(out: &mut TabWriter, stream: &ImageStream, tag: &str, now: DateTime<Utc>) {
+    let Some(a) = stream.spec_tag(tag).and_then(SpecTag::annotations) else {
+        return;
+    };
+    if let Some(p) = a.get(api::POLICY_ANNOTATION) {
+        let lines: Vec<&str> = p.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        w!(out, "    policy: {}", lines.join("; "));
+    }
+    if let Some((chosen, pinned)) = stream.policy_choice(tag).and_then(|c| c.split_once(' ')) {
+        w!(out, "    last chosen: {chosen} ({pinned})");
+    }
+    if let Some(h) = stream.hold(tag) {
+        let mut line = format!("    held by {}", h.by());
+        if let Some(u) = h.expires() {
+            let at = u.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            if h.is_active(now) {
+                let _ = write!(line, " until {at}");
+            } else {
+                let _ = write!(line, " (expired {at})");
+            }
+        }
+        if !h.reason().is_empty() {
+            let _ = write!(line, ": {}", h.reason());
+        }
+        w!(out, "{line}");
     }
 }
 

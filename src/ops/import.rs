@@ -501,9 +501,21 @@ pub fn apply_import(
                     .map_or(request.reference_policy, SpecTag::reference_policy);
                 let mut next = match spec.remove(tag) {
                     Some(s) if !changed => s,
-                    _ => SpecTag::new(TagSource::DockerImage(request.from.clone()))
-                        .with_generation(Some(0))
-                        .with_reference_policy(policy),
+                    old => {
+                        let mut fresh = SpecTag::new(TagSource::DockerImage(request.from.clone()))
+                            .with_generation(Some(0))
+                            .with_reference_policy(policy);
+                        // The crate's own state (policies, holds) is not
+                        // OpenShift's to reset: it stays on the tag.
+                        fresh.annotations = old.and_then(|o| o.annotations).and_then(|a| {
+                            let own: std::collections::BTreeMap<String, String> = a
+                                .into_iter()
+                                .filter(|(k, _)| k.starts_with(crate::api::ANNOTATION_PREFIX))
+                                .collect();
+                            (!own.is_empty()).then_some(own)
+                        });
+                        fresh
+                    }
                 };
                 next = next.with_import_policy(request.import_policy);
                 spec.insert(tag.clone(), next);

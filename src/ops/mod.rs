@@ -11,9 +11,13 @@
 //! - [`schedule`]: when each scheduled stream is imported again.
 //! - [`trigger`]: which deployments, builds and annotated workloads a tag's
 //!   new image changes.
+//! - `policy` (feature `policy`, on by default): which of many tags a spec
+//!   tag follows ("the newest 3.x"), dry runs, and pinning the choice.
 
 pub mod import;
 pub mod import_image;
+#[cfg(feature = "policy")]
+pub mod policy;
 pub mod schedule;
 pub mod tag;
 pub mod trigger;

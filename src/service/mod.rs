@@ -48,6 +48,8 @@ mod imports;
 mod istags;
 mod lookup;
 mod mappings;
+#[cfg(feature = "policy")]
+mod policies;
 mod repositories;
 mod retry;
 mod streams;

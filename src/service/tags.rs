@@ -7,7 +7,7 @@ use crate::ports::{
     Subject, Verb,
 };
 use crate::reference::{IsTagName, Namespace, StreamName, TagName};
-use crate::stream::{Changes, ImageStream, RollbackTarget, SpecTag};
+use crate::stream::{Changes, Hold, ImageStream, RollbackTarget, SpecTag};
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
 where
@@ -39,6 +39,68 @@ where
         let ((), changes, _) =
             self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
                 Ok(((), is.rollback(tag, target, ctx.now)?))
+            })?;
+        Ok(changes)
+    }
+
+    /// [`rollback`](Self::rollback) and a hold on the tag in one write (see
+    /// [`ImageStream::rollback_and_hold`]): the tag's policy and scheduled
+    /// imports leave it alone until the hold is released or expires.
+    ///
+    /// # Errors
+    ///
+    /// As [`rollback`](Self::rollback).
+    pub fn rollback_and_hold(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        name: &StreamName,
+        tag: &TagName,
+        target: &RollbackTarget,
+        hold: &Hold,
+    ) -> Result<Changes, ServiceError> {
+        let istag = format!("{name}:{tag}");
+        self.authorize(
+            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
+                .in_namespace(namespace)
+                .named(&istag),
+        )?;
+        let ((), changes, _) =
+            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
+                Ok(((), is.rollback_and_hold(tag, target, hold, ctx.now)?))
+            })?;
+        Ok(changes)
+    }
+
+    /// Sets or (with `None`) releases the hold on a spec tag (see
+    /// [`ImageStream::set_hold`]).
+    ///
+    /// # Errors
+    ///
+    /// Forbidden; not found (the stream, or a tag without spec tag).
+    pub fn set_hold(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        name: &StreamName,
+        tag: &TagName,
+        hold: Option<&Hold>,
+    ) -> Result<Changes, ServiceError> {
+        let istag = format!("{name}:{tag}");
+        self.authorize(
+            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
+                .in_namespace(namespace)
+                .named(&istag),
+        )?;
+        let ((), changes, _) =
+            self.write(subject, namespace, name, &Expect::Anything, |is, _| {
+                let changes =
+                    is.set_hold(tag.as_str(), hold)
+                        .map_err(|e| ServiceError::NotFound {
+                            resource: "imagestreamtags",
+                            name: format!("{}:{}", e.stream, e.tag),
+                        })?;
+                Ok(((), changes))
             })?;
         Ok(changes)
     }

@@ -505,3 +505,153 @@ pub(crate) fn add_to_history(
     }
     outcome
 }
+
+/// A spec tag a hold or policy was asked for does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("image stream {stream} has no spec tag {tag:?}")]
+pub struct NoSpecTag {
+    /// The stream.
+    pub stream: String,
+    /// The tag asked for.
+    pub tag: String,
+}
+
+impl ImageStream {
+    /// The hold on `tag`'s spec tag
+    /// ([`HOLD_ANNOTATION`](crate::api::HOLD_ANNOTATION)), if any and
+    /// readable, whether or not it has expired.
+    #[must_use]
+    pub fn hold(&self, tag: &str) -> Option<super::Hold> {
+        let text = self.spec_tags.get(tag)?.annotations.as_ref()?;
+        text.get(crate::api::HOLD_ANNOTATION)?.parse().ok()
+    }
+
+    /// Sets (or with `None` releases) the hold on `tag`'s spec tag. Not a
+    /// spec change: the generation stays, and nothing is imported; the
+    /// outcome says whether the stream changed (must be written).
+    ///
+    /// # Errors
+    ///
+    /// [`NoSpecTag`] when `tag` has no spec tag.
+    pub fn set_hold(
+        &mut self,
+        tag: &str,
+        hold: Option<&super::Hold>,
+    ) -> Result<Changes, NoSpecTag> {
+        self.set_own_annotation(
+            tag,
+            crate::api::HOLD_ANNOTATION,
+            hold.map(ToString::to_string),
+        )
+    }
+
+    /// Sets or removes one of the crate's annotations on a spec tag.
+    fn set_own_annotation(
+        &mut self,
+        tag: &str,
+        key: &str,
+        value: Option<String>,
+    ) -> Result<Changes, NoSpecTag> {
+        let generation = self.meta.generation;
+        let spec = self.spec_tags.get_mut(tag).ok_or_else(|| NoSpecTag {
+            stream: self.name.to_string(),
+            tag: tag.to_owned(),
+        })?;
+        let before = spec.annotations.clone();
+        set_tag_annotation(spec, key, value);
+        Ok(Changes {
+            generation,
+            changed: before != spec.annotations,
+            ..Changes::default()
+        })
+    }
+
+    /// [`rollback`](Self::rollback), then a [`Hold`](super::Hold) on the
+    /// tag so that its policy and scheduled imports leave the rolled-back
+    /// image in place until the hold is released or expires.
+    ///
+    /// # Errors
+    ///
+    /// As [`rollback`](Self::rollback); nothing changes on error.
+    pub fn rollback_and_hold(
+        &mut self,
+        tag: &TagName,
+        target: &RollbackTarget,
+        hold: &super::Hold,
+        now: DateTime<Utc>,
+    ) -> Result<Changes, RollbackError> {
+        let mut changes = self.rollback(tag, target, now)?;
+        // The rollback wrote the spec tag, so it exists.
+        if let Ok(held) = self.set_hold(tag.as_str(), Some(hold)) {
+            changes.changed |= held.changed;
+        }
+        Ok(changes)
+    }
+
+    /// The policy on `tag`'s spec tag
+    /// ([`POLICY_ANNOTATION`](crate::api::POLICY_ANNOTATION)), if any.
+    /// Streams read from the wire or edited through the spec methods only
+    /// hold valid policies.
+    #[cfg(feature = "policy")]
+    #[must_use]
+    pub fn policy(&self, tag: &str) -> Option<super::TagPolicy> {
+        let text = self.spec_tags.get(tag)?.annotations.as_ref()?;
+        text.get(crate::api::POLICY_ANNOTATION)?.parse().ok()
+    }
+
+    /// The last choice of `tag`'s policy
+    /// ([`POLICY_CHOICE_ANNOTATION`](crate::api::POLICY_CHOICE_ANNOTATION)):
+    /// the chosen tag and the source pinned, as the controller recorded them.
+    #[must_use]
+    pub fn policy_choice(&self, tag: &str) -> Option<&str> {
+        let text = self.spec_tags.get(tag)?.annotations.as_ref()?;
+        text.get(crate::api::POLICY_CHOICE_ANNOTATION)
+            .map(String::as_str)
+    }
+
+    /// Sets (or with `None` removes) the policy on `tag`'s spec tag. Not a
+    /// spec change by itself: the controller applies the policy at the
+    /// stream's next turn.
+    ///
+    /// # Errors
+    ///
+    /// [`NoSpecTag`] when `tag` has no spec tag.
+    #[cfg(feature = "policy")]
+    pub fn set_policy(
+        &mut self,
+        tag: &str,
+        policy: Option<&super::TagPolicy>,
+    ) -> Result<Changes, NoSpecTag> {
+        let mut changes = self.set_own_annotation(
+            tag,
+            crate::api::POLICY_ANNOTATION,
+            policy.map(ToString::to_string),
+        )?;
+        if policy.is_none() {
+            let choice =
+                self.set_own_annotation(tag, crate::api::POLICY_CHOICE_ANNOTATION, None)?;
+            changes.changed |= choice.changed;
+        }
+        Ok(changes)
+    }
+}
+
+/// Sets or removes one annotation of a spec tag; an emptied map is `None`
+/// (as the wire omits it).
+pub(crate) fn set_tag_annotation(spec: &mut SpecTag, key: &str, value: Option<String>) {
+    match value {
+        Some(v) => {
+            spec.annotations
+                .get_or_insert_with(BTreeMap::new)
+                .insert(key.to_owned(), v);
+        }
+        None => {
+            if let Some(map) = spec.annotations.as_mut() {
+                map.remove(key);
+                if map.is_empty() {
+                    spec.annotations = None;
+                }
+            }
+        }
+    }
+}

@@ -64,8 +64,11 @@ mod content;
 mod edit;
 mod generation;
 mod history;
+mod hold;
 mod lookup;
 mod mapping;
+#[cfg(feature = "policy")]
+mod policy;
 mod resolve;
 mod spec;
 mod tracking;
@@ -83,14 +86,22 @@ use crate::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
 pub use changes::Changes;
 pub(crate) use changes::Currents;
 pub use content::{Content, ContentError, ImageWrite, seal_image};
-pub use edit::{PruneOptions, Pruned, RollbackError, RollbackTarget};
+#[cfg(feature = "policy")]
+pub(crate) use edit::set_tag_annotation;
+pub use edit::{NoSpecTag, PruneOptions, Pruned, RollbackError, RollbackTarget};
 pub use generation::{
     AnySource, GenerationOverflow, NoLookup, PullDenied, SourceAccess, SpecChanges, SpecContext,
     SpecError, StreamLookup,
 };
 pub use history::{AddOutcome, TagEvent, TagHistory};
+pub use hold::{Hold, HoldError};
 pub use lookup::{LocalNameError, RESOLVE_NAMES_ANNOTATION, local_name};
 pub use mapping::{ImageStreamMapping, MANAGED_IMAGE_ANNOTATION};
+#[cfg(feature = "policy")]
+pub use policy::{
+    CandidateSource, Direction, Platform, PolicyError, PolicyOrder, SemverRange, TagPolicy,
+    is_signature_tag, parse_version,
+};
 pub use resolve::ResolveError;
 pub use spec::{ImportMode, ImportPolicy, ReferencePolicy, SpecTag, TagSource};
 pub use tracking::{CircularReference, FollowError, FollowErrorKind, Followed, Tracking};
@@ -155,8 +166,15 @@ pub use views::IsTagSpecError;
 ///    pushes it on top), [`delete_tag`](Self::delete_tag) (spec and
 ///    history, §11.4), [`prune`](Self::prune) (§17),
 ///    [`set_history_limit`](Self::set_history_limit) and
-///    [`history_limit`](Self::history_limit).
-/// 6. **Resolution**: what a tag or an id points to (§6, §12):
+///    [`history_limit`](Self::history_limit); holds that keep policies and
+///    scheduled imports off a tag: [`rollback_and_hold`](Self::rollback_and_hold),
+///    [`hold`](Self::hold), [`set_hold`](Self::set_hold).
+/// 6. **Policies** (feature `policy`): which of many tags a spec tag
+///    follows, applied by the controller through
+///    [`ops::policy`](crate::ops::policy): [`policy`](Self::policy),
+///    [`set_policy`](Self::set_policy) and
+///    [`policy_choice`](Self::policy_choice) (the last choice).
+/// 7. **Resolution**: what a tag or an id points to (§6, §12):
 ///    [`latest_tagged_image`](Self::latest_tagged_image),
 ///    [`image_stream_tag`](Self::image_stream_tag),
 ///    [`resolve_reference_for_event`](Self::resolve_reference_for_event),
@@ -176,7 +194,7 @@ pub use views::IsTagSpecError;
 ///    and the `imagetag` views by [`image_tag`](Self::image_tag) and
 ///    [`image_tags`](Self::image_tags); a pod's local image name resolves
 ///    through [`resolve_local_name`](Self::resolve_local_name).
-/// 7. **Back to the wire**: `From<&ImageStream> for api::ImageStream`,
+/// 8. **Back to the wire**: `From<&ImageStream> for api::ImageStream`,
 ///    without loss.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageStream {

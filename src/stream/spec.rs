@@ -285,6 +285,34 @@ pub(crate) fn validate_tag_reference(
         &format!("{path}.importPolicy.importMode"),
         errs,
     );
+    validate_own_annotations(t, path, errs);
+}
+
+/// The crate's own annotations on a spec tag: a policy (with the `policy`
+/// feature; without it the text is kept untouched) and a hold.
+fn validate_own_annotations(t: &api::TagReference, path: &str, errs: &mut Vec<FieldError>) {
+    let Some(annotations) = &t.annotations else {
+        return;
+    };
+    #[cfg(feature = "policy")]
+    if let Some(text) = annotations.get(api::POLICY_ANNOTATION)
+        && let Err(e) = text.parse::<super::TagPolicy>()
+    {
+        errs.push(FieldError::invalid(
+            format!("{path}.annotations[{}]", api::POLICY_ANNOTATION),
+            text,
+            e.to_string(),
+        ));
+    }
+    if let Some(text) = annotations.get(api::HOLD_ANNOTATION)
+        && let Err(e) = text.parse::<super::Hold>()
+    {
+        errs.push(FieldError::invalid(
+            format!("{path}.annotations[{}]", api::HOLD_ANNOTATION),
+            text,
+            e.to_string(),
+        ));
+    }
 }
 
 /// One validation path for typed and wire spec tags: a typed spec tag is

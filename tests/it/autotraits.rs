@@ -22,6 +22,18 @@ fn public_types_are_send_sync() {
     assert_auto::<ErrorKind>();
     error::<ReferenceError>();
     error::<imagestream::Error>();
+    // Tag policies and holds.
+    assert_auto::<imagestream::stream::TagPolicy>();
+    assert_auto::<imagestream::stream::Hold>();
+    assert_auto::<imagestream::stream::Platform>();
+    assert_auto::<imagestream::ops::policy::Candidate>();
+    assert_auto::<imagestream::ops::policy::Explanation>();
+    assert_auto::<imagestream::ops::policy::PolicyReport>();
+    assert_auto::<imagestream::ops::policy::Pinned>();
+    error::<imagestream::stream::PolicyError>();
+    error::<imagestream::stream::HoldError>();
+    error::<imagestream::stream::NoSpecTag>();
+    error::<imagestream::ops::policy::PinError>();
 }
 
 #[test]

@@ -28,6 +28,7 @@ mod model;
 mod model_properties;
 mod names;
 mod parity;
+mod policy;
 mod ports;
 mod reference_properties;
 mod references;
