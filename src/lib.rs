@@ -307,17 +307,26 @@
 //! - `testing`: the `testing` module, the
 //!   conformance suites any implementation of the ports can run in its own
 //!   tests (the crate's in-memory defaults and the etcd adapter run the
-//!   same ones).
+//!   same ones): stores, leases, registries.
 //! - `policy` (on by default): tag policies, which of many tags a spec tag
 //!   follows ("the newest 3.x"): `stream::TagPolicy`, `ops::policy` and
 //!   their evaluation by the controller. It brings `semver`, `regex` and
 //!   `regex-syntax`; turned off, policy annotations are kept untouched on
 //!   the wire but neither checked nor evaluated (holds still apply).
+//! - `proptest`: the `strategy` module, proptest strategies for every
+//!   public value type (references in each parse mode, digests, names,
+//!   near misses, whole streams).
+//! - `arbitrary`: `arbitrary::Arbitrary` for the same types, valid by
+//!   construction, for `cargo fuzz` targets.
+//!
+//! The guide page [Testing your code with imagestream](docs::testing)
+//! shows the test features in a user's tests.
 //!
 //! serde support is always on, since the API objects are serde
 //! types. The core depends on `serde`, `thiserror`, `chrono` (re-exported
 //! as [`chrono`], its types being part of the API), `sha2` and `nom`, plus
-//! the `policy` feature's crates.
+//! the `policy` feature's crates; `proptest` and `arbitrary` only with the
+//! features of the same names.
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 
@@ -331,9 +340,16 @@ pub mod ops;
 pub mod ports;
 pub mod reference;
 pub mod service;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 pub mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+#[cfg(feature = "arbitrary")]
+mod fuzzing;
+#[cfg(any(feature = "proptest", feature = "arbitrary"))]
+mod generated;
 
 pub use chrono;
 pub use error::Error;

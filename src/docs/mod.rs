@@ -41,6 +41,9 @@
 //! | SPEC §1–SPEC §13: what this crate must do, decided | [`spec`] |
 //! | seed §6: the documentation chapter the crate grew from | [`seed`] |
 //!
+//! Beside the notes, [`testing`] is the guide for users testing their own
+//! code with the crate: strategies, `Arbitrary` and conformance suites.
+//!
 //! The deliberate deviations from OpenShift are summarised in the
 //! [crate guide](crate#deviations-from-openshift) and detailed in the
 //! sections they concern.
@@ -125,3 +128,6 @@ pub mod spec {}
 
 #[doc = include_str!("seed.md")]
 pub mod seed {}
+
+#[doc = include_str!("testing.md")]
+pub mod testing {}

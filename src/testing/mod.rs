@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`store::run`], [`store::compaction`] | a [`StreamStore`](crate::ports::StreamStore) + [`ImageStore`](crate::ports::ImageStore) |
 //! | [`lease::run`] | a [`Lease`](crate::ports::Lease) |
+//! | [`registry::run`] | a [`Registry`](crate::ports::Registry), against a scripted answer set ([`registry::Script`]) |
 //!
 //! The suites panic (they are tests) with a message naming the broken
 //! rule; everything else about them is ordinary public API. In
@@ -17,4 +18,5 @@
 //! ```
 
 pub mod lease;
+pub mod registry;
 pub mod store;

@@ -37,6 +37,7 @@ mod schedule;
 mod service;
 mod shared_writes;
 mod spec_validation;
+mod strategies;
 mod tag;
 mod tag_rules;
 mod trigger;

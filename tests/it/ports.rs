@@ -261,6 +261,59 @@ fn memory_lease_passes_the_conformance_suite() {
 }
 
 #[test]
+fn static_registry_passes_the_registry_conformance_suite() {
+    use imagestream::testing::registry::{Script, run};
+    for host in [
+        "registry.example.com",
+        "localhost:5000",
+        "docker.io",
+        "[::1]:5000",
+    ] {
+        if ImageReference::parse(&format!("{host}/a")).is_err() {
+            // OpenShift's references have no IPv6 hosts.
+            continue;
+        }
+        run(&Script::new(host), |script| {
+            let registry = StaticRegistry::new();
+            script.load(&registry);
+            registry
+        });
+    }
+}
+
+/// The registry suite fails a registry that ignores the cap or answers
+/// for references it was never given.
+#[test]
+fn the_registry_suite_catches_a_broken_registry() {
+    use imagestream::ports::TagList;
+    use imagestream::testing::registry::{Script, lists_tags_with_a_cap, missing_is_not_found};
+
+    struct NoCap(StaticRegistry);
+    impl Registry for NoCap {
+        fn resolve(&self, r: &ImportRequest) -> Result<ImportedImage, RegistryError> {
+            self.0
+                .resolve(r)
+                .or_else(|_| Ok(ImportedImage::new(Digest::of_sha256(b"any"), "m")))
+        }
+        fn list_tags(&self, r: &ImportRequest, _cap: usize) -> Result<TagList, RegistryError> {
+            self.0.list_tags(r, usize::MAX)
+        }
+    }
+    let script = Script::new("quay.io");
+    let registry = NoCap(StaticRegistry::new());
+    script.load(&registry.0);
+    let caught = |f: &dyn Fn()| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err();
+    assert!(
+        caught(&|| lists_tags_with_a_cap(&script, &registry)),
+        "a cap ignored"
+    );
+    assert!(
+        caught(&|| missing_is_not_found(&script, &registry)),
+        "a missing image served"
+    );
+}
+
+#[test]
 fn static_registry_lists_tags_up_to_the_cap() {
     let r = StaticRegistry::new();
     for tag in ["b", "a", "c"] {

@@ -6,6 +6,7 @@
 use std::sync::LazyLock;
 
 use imagestream::reference::{DockerReference, ImageReference, parse_any};
+use imagestream::strategy::{self, Mode};
 use proptest::prelude::*;
 use regex::Regex;
 
@@ -90,41 +91,10 @@ fn grammar_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(pieces, 0..14).prop_map(|v| v.concat())
 }
 
-/// Valid distribution references, built from the grammar.
+/// Valid references, from the crate's public strategies (every host
+/// kind, ports, IPv6 where the mode has it, shorthands, tags, digests).
 fn valid_reference(ipv6: bool) -> impl Strategy<Value = String> {
-    let component = "[a-z0-9]{1,4}(?:(?:[._]|__|-{1,3})[a-z0-9]{1,4}){0,2}";
-    let path = prop::collection::vec(component, 1..4).prop_map(|v| v.join("/"));
-    let domain_name = "[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,4}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9]{1,4}){0,2}";
-    let host = if ipv6 {
-        prop_oneof![
-            3 => domain_name.prop_map(String::from).boxed(),
-            1 => "\\[[a-fA-F0-9:]{1,12}\\]".prop_map(String::from).boxed(),
-        ]
-        .boxed()
-    } else {
-        domain_name.prop_map(String::from).boxed()
-    };
-    let domain = prop::option::of((host, prop::option::of(0u32..70000)).prop_map(
-        |(h, p)| match p {
-            Some(p) => format!("{h}:{p}"),
-            None => h,
-        },
-    ));
-    let tag = prop::option::of("[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}");
-    let digest = prop::option::of("[a-f0-9]{64}");
-    (domain, path, tag, digest).prop_map(|(d, p, t, g)| {
-        let mut s = d.map(|d| format!("{d}/")).unwrap_or_default();
-        s.push_str(&p);
-        if let Some(t) = t {
-            s.push(':');
-            s.push_str(&t);
-        }
-        if let Some(g) = g {
-            s.push_str("@sha256:");
-            s.push_str(&g);
-        }
-        s
-    })
+    strategy::reference_string(if ipv6 { Mode::Strict } else { Mode::OpenShift })
 }
 
 proptest! {

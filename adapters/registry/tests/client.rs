@@ -254,3 +254,31 @@ fn lists_250_tags_in_full_and_caps() {
         .unwrap_err();
     assert_eq!(e.reason(), "NotFound");
 }
+
+/// The port's conformance suite (`imagestream::testing::registry`), the
+/// same checks `StaticRegistry` passes, against a real registry holding
+/// the script's repositories. Its scripted failures (rate limits, broken
+/// registries) cannot be staged on a real server; the tests above cover
+/// those answers.
+#[test]
+fn passes_the_registry_conformance_suite() {
+    use imagestream::ports::ImportedImage;
+    use imagestream::testing::registry::{
+        Script, lists_tags_with_a_cap, missing_is_not_found, resolves_by_tag_and_digest,
+    };
+
+    let registry = TestRegistry::start();
+    let push = Pusher::new(&registry);
+    let mut script = Script::new(&registry.addr);
+    script.insecure = true;
+    for (reference, image) in &mut script.images {
+        let repo = reference.as_repository();
+        let path = repo.as_str().split_once('/').map(|(_, p)| p).unwrap();
+        let pushed = push.image(path, reference.tag(), "amd64", OCI_MANIFEST);
+        *image = ImportedImage::new(pushed.digest, OCI_MANIFEST);
+    }
+    let client = RegistryClient::new(ClientConfig::new());
+    resolves_by_tag_and_digest(&script, &client);
+    missing_is_not_found(&script, &client);
+    lists_tags_with_a_cap(&script, &client);
+}
