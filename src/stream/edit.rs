@@ -7,7 +7,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::reference::{Digest, TagName};
 
 use super::changes::{Changes, Currents};
-use super::generation::{SpecContext, SpecError};
+use super::context::SpecContext;
+use super::generation::SpecError;
 use super::history::{AddOutcome, TagHistory};
 use super::resolve::{ImageIndex, ResolveError};
 use super::shared::TagMap;
@@ -443,43 +444,6 @@ impl ImageStream {
         let mut changes = before.changes(self, !out.is_empty());
         changes.pruned = out;
         changes
-    }
-}
-
-impl SpecTag {
-    /// This spec tag with another source.
-    #[must_use]
-    pub fn with_source(mut self, source: TagSource) -> Self {
-        self.source = Some(source);
-        self
-    }
-
-    /// This spec tag as a reference tag (never imported).
-    #[must_use]
-    pub fn with_reference(mut self, reference: bool) -> Self {
-        self.reference = reference;
-        self
-    }
-
-    /// This spec tag with another reference policy.
-    #[must_use]
-    pub fn with_reference_policy(mut self, policy: ReferencePolicy) -> Self {
-        self.reference_policy = policy;
-        self
-    }
-
-    /// This spec tag with another import policy.
-    #[must_use]
-    pub fn with_import_policy(mut self, policy: super::ImportPolicy) -> Self {
-        self.import_policy = policy;
-        self
-    }
-
-    /// This spec tag with a generation (0 asks for a re-import).
-    #[must_use]
-    pub fn with_generation(mut self, generation: Option<i64>) -> Self {
-        self.generation = generation;
-        self
     }
 }
 

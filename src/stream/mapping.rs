@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use crate::api;
 use crate::reference::{DEFAULT_TAG, Digest, ImageReference, Namespace, StreamName, TagName};
 
-use super::validate::{FieldError, ValidationError, validate_image_stream_mapping};
+use super::field_error::{FieldError, ValidationError};
+use super::validate::validate_image_stream_mapping;
 use super::{Changes, Content, ContentError, ImageStream, TagEvent};
 
 /// The annotation the integrated registry puts on the images it manages.
@@ -217,16 +218,25 @@ impl TryFrom<api::ImageStreamMapping> for ImageStreamMapping {
 
     /// OpenShift's `ValidateImageStreamMapping`, then the domain's types:
     /// the stream name, the tag name and the image name as a digest.
-    fn try_from(wire: api::ImageStreamMapping) -> Result<Self, Self::Error> {
+    fn try_from(mut wire: api::ImageStreamMapping) -> Result<Self, Self::Error> {
         let pull_spec = ImageReference::parse(&wire.image.docker_image_reference).ok();
         let derived = pull_spec.as_ref().and_then(ImageReference::digest);
-        let mut checked = wire.clone();
-        if checked.image.metadata.name.is_empty()
-            && let Some(d) = &derived
-        {
-            checked.image.metadata.name = d.to_string();
+        // The server validates the image named by the pull spec's digest
+        // when it has no name; the object is kept as received, so the name
+        // is filled in for the checks and cleared again (no copy of the
+        // image and its manifest).
+        let filled = wire.image.metadata.name.is_empty() && derived.is_some();
+        if filled && let Some(d) = &derived {
+            wire.image.metadata.name = d.to_string();
         }
-        validate_image_stream_mapping(&checked)?;
+        let checked = validate_image_stream_mapping(&wire);
+        let image_name = Digest::parse(&wire.image.metadata.name);
+        let name = if filled {
+            std::mem::take(&mut wire.image.metadata.name)
+        } else {
+            wire.image.metadata.name.clone()
+        };
+        checked?;
 
         let mut errs = Vec::new();
         let stream = StreamName::parse(&wire.metadata.name)
@@ -246,12 +256,11 @@ impl TryFrom<api::ImageStreamMapping> for ImageStreamMapping {
         let tag = TagName::parse(tag_text)
             .map_err(|e| errs.push(FieldError::invalid("tag", tag_text, e.to_string())))
             .ok();
-        let name = &checked.image.metadata.name;
-        let image_name = Digest::parse(name)
+        let image_name = image_name
             .map_err(|e| {
                 errs.push(FieldError::invalid(
                     "image.metadata.name",
-                    name,
+                    &name,
                     e.to_string(),
                 ));
             })

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use crate::api;
 use crate::reference::{ImageReference, Namespace, StreamName, TagName};
 
-use super::validate::{FieldError, import_mode};
+use super::field_error::FieldError;
+use super::validate::import_mode;
+use super::wire::{parse_stream_source, spec_tag_from_wire, spec_tag_to_wire};
 
 /// How a spec tag is imported (`importPolicy`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -221,6 +223,41 @@ impl SpecTag {
     pub fn generation(&self) -> Option<i64> {
         self.generation
     }
+
+    /// This spec tag with another source.
+    #[must_use]
+    pub fn with_source(mut self, source: TagSource) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// This spec tag as a reference tag (never imported).
+    #[must_use]
+    pub fn with_reference(mut self, reference: bool) -> Self {
+        self.reference = reference;
+        self
+    }
+
+    /// This spec tag with another reference policy.
+    #[must_use]
+    pub fn with_reference_policy(mut self, policy: ReferencePolicy) -> Self {
+        self.reference_policy = policy;
+        self
+    }
+
+    /// This spec tag with another import policy.
+    #[must_use]
+    pub fn with_import_policy(mut self, policy: super::ImportPolicy) -> Self {
+        self.import_policy = policy;
+        self
+    }
+
+    /// This spec tag with a generation (0 asks for a re-import).
+    #[must_use]
+    pub fn with_generation(mut self, generation: Option<i64>) -> Self {
+        self.generation = generation;
+        self
+    }
 }
 
 /// The checks of `ValidateImageStreamTagReference` (§4.3) plus the
@@ -333,102 +370,4 @@ pub(crate) fn check_spec_tag(name: &TagName, t: &SpecTag, errs: &mut Vec<FieldEr
             "does not read back as the same source from the wire",
         ));
     }
-}
-
-/// `stream:tag`/`tag` or `stream@id`/`id`, with typed parts.
-fn parse_stream_source(kind: &str, name: &str) -> Option<(Option<StreamName>, String)> {
-    let sep = if kind == "ImageStreamTag" { ':' } else { '@' };
-    let mut parts = name.split(sep);
-    let (first, second) = (parts.next()?, parts.next());
-    if parts.next().is_some() {
-        return None;
-    }
-    let (stream, rest) = match second {
-        Some(rest) => (Some(StreamName::parse(first).ok()?), rest),
-        None => (None, first),
-    };
-    let ok = if sep == ':' {
-        TagName::parse(rest).is_ok()
-    } else {
-        !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || b"+._:=-".contains(&c))
-    };
-    ok.then(|| (stream, rest.to_owned()))
-}
-
-/// Converts a wire spec tag already checked by [`validate_tag_reference`].
-pub(crate) fn spec_tag_from_wire(t: &api::TagReference) -> Option<SpecTag> {
-    let source = match &t.from {
-        None => None,
-        Some(from) => Some(match from.kind.as_str() {
-            "DockerImage" => TagSource::DockerImage(ImageReference::parse(&from.name).ok()?),
-            kind => {
-                let (stream, rest) = parse_stream_source(kind, &from.name)?;
-                let namespace = if from.namespace.is_empty() {
-                    None
-                } else {
-                    Some(Namespace::parse(&from.namespace).ok()?)
-                };
-                if kind == "ImageStreamTag" {
-                    TagSource::ImageStreamTag {
-                        namespace,
-                        stream,
-                        tag: TagName::parse(&rest).ok()?,
-                    }
-                } else {
-                    TagSource::ImageStreamImage {
-                        namespace,
-                        stream,
-                        id: rest.into(),
-                    }
-                }
-            }
-        }),
-    };
-    Some(SpecTag {
-        source,
-        reference: t.reference,
-        import_policy: ImportPolicy {
-            insecure: t.import_policy.insecure,
-            scheduled: t.import_policy.scheduled,
-            import_mode: ImportMode::from_wire(&t.import_policy.import_mode)?,
-        },
-        reference_policy: if t.reference_policy.type_ == "Local" {
-            ReferencePolicy::Local
-        } else {
-            ReferencePolicy::Source
-        },
-        annotations: t.annotations.clone(),
-        generation: t.generation,
-    })
-}
-
-/// The wire form of a spec tag.
-pub(crate) fn spec_tag_to_wire(name: &TagName, t: &SpecTag) -> api::TagReference {
-    let mut wire = api::TagReference {
-        name: name.to_string(),
-        annotations: t.annotations.clone(),
-        from: t.source.as_ref().map(|s| {
-            let mut r = api::ObjectReference::new(s.kind(), s.name());
-            if let Some(ns) = s.namespace() {
-                r.namespace = ns.to_string();
-            }
-            r
-        }),
-        reference: t.reference,
-        generation: t.generation,
-        ..api::TagReference::default()
-    };
-    wire.import_policy.insecure = t.import_policy.insecure;
-    wire.import_policy.scheduled = t.import_policy.scheduled;
-    t.import_policy
-        .import_mode
-        .as_str()
-        .clone_into(&mut wire.import_policy.import_mode);
-    t.reference_policy
-        .as_str()
-        .clone_into(&mut wire.reference_policy.type_);
-    wire
 }

@@ -3,7 +3,8 @@
 
 use super::ImageStream;
 use super::changes::Changes;
-use super::generation::{SpecContext, SpecError};
+use super::context::SpecContext;
+use super::generation::SpecError;
 
 impl ImageStream {
     /// Whether `other` has another status than this stream: tag histories

@@ -276,7 +276,7 @@ impl ImageStream {
         let mut errs = Vec::new();
         super::spec::validate_tag_reference(&wire, "tag", &mut errs);
         ValidationError::check(errs)?;
-        super::spec::spec_tag_from_wire(&wire).ok_or_else(|| {
+        super::wire::spec_tag_from_wire(&wire).ok_or_else(|| {
             IsTagSpecError::Invalid(ValidationError::internal(
                 "tag",
                 "the spec tag could not be read",
