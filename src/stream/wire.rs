@@ -198,39 +198,164 @@ impl TryFrom<api::ImageStream> for ImageStream {
     }
 }
 
-impl From<&ImageStream> for api::ImageStream {
-    fn from(is: &ImageStream) -> Self {
+fn history_to_wire(tag: &TagName, h: &TagHistory) -> api::NamedTagEventList {
+    api::NamedTagEventList {
+        tag: tag.to_string(),
+        items: h.iter().map(TagEvent::to_wire).collect(),
+        conditions: h.conditions.clone(),
+    }
+}
+
+impl ImageStream {
+    /// The wire form of everything but the tags: `spec.tags` and
+    /// `status.tags` are empty. With [`tag_to_wire`](Self::tag_to_wire)
+    /// per tag, it is the [`api::ImageStream`] this stream converts to, in
+    /// pieces: a store that keeps tags apart encodes only the tags a write
+    /// changed (see [`tags_changed_since`](Self::tags_changed_since)).
+    ///
+    /// ```
+    /// use imagestream::api;
+    /// use imagestream::stream::ImageStream;
+    ///
+    /// let is: ImageStream = serde_json::from_str::<api::ImageStream>(r#"{
+    ///   "metadata": {"name": "app", "namespace": "test"},
+    ///   "spec": {"tags": [{"name": "v1", "from": {"kind": "DockerImage", "name": "quay.io/a/b:1"}}]}
+    /// }"#)?.try_into()?;
+    /// let mut pieces = is.to_wire_without_tags();
+    /// assert!(pieces.spec.tags.is_empty());
+    /// for tag in is.tag_names() {
+    ///     let (spec, status) = is.tag_to_wire(tag.as_str());
+    ///     pieces.spec.tags.extend(spec);
+    ///     pieces.status.tags.extend(status);
+    /// }
+    /// assert_eq!(pieces, api::ImageStream::from(&is));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn to_wire_without_tags(&self) -> api::ImageStream {
         let mut wire = api::ImageStream {
-            api_version: is.api_version.clone(),
+            api_version: self.api_version.clone(),
             kind: "ImageStream".to_owned(),
-            metadata: is.meta.clone(),
+            metadata: self.meta.clone(),
             ..api::ImageStream::default()
         };
-        wire.spec.lookup_policy.local = is.lookup_local;
-        wire.spec.docker_image_repository = is
+        wire.spec.lookup_policy.local = self.lookup_local;
+        wire.spec.docker_image_repository = self
             .docker_image_repository
             .as_ref()
             .map(|r| r.as_str().to_owned())
             .unwrap_or_default();
+        wire.status
+            .docker_image_repository
+            .clone_from(&self.status_repository);
+        wire.status
+            .public_docker_image_repository
+            .clone_from(&self.public_repository);
+        wire
+    }
+
+    /// One tag's wire form: its spec tag and its history, each `None` when
+    /// the stream has none under `tag`.
+    #[must_use]
+    pub fn tag_to_wire(
+        &self,
+        tag: &str,
+    ) -> (Option<api::TagReference>, Option<api::NamedTagEventList>) {
+        (
+            self.spec_tags
+                .get_key_value(tag)
+                .map(|(n, t)| spec_tag_to_wire(n, t)),
+            self.histories
+                .get_key_value(tag)
+                .map(|(n, h)| history_to_wire(n, h)),
+        )
+    }
+
+    /// Every tag name with a spec tag or a history, sorted, once each.
+    #[must_use]
+    pub fn tag_names(&self) -> Vec<&TagName> {
+        let mut names: Vec<&TagName> = self.spec_tags.keys().chain(self.histories.keys()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// The tags whose spec tag or history is not shared with `previous`
+    /// (added, changed or removed since), sorted, once each.
+    ///
+    /// A version made from `previous` by the crate's writes shares every
+    /// part it did not change, so this costs what differs, not the size of
+    /// the stream: a store uses it to write only those tags. A tag rebuilt
+    /// to an equal value may be listed (the answer is a superset, never
+    /// missing a change); two unrelated streams list every tag.
+    ///
+    /// ```
+    /// # use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagName};
+    /// # use imagestream::stream::{ImageStream, TagEvent};
+    /// # use imagestream::chrono::{TimeZone, Utc};
+    /// let mut is = ImageStream::new(Namespace::parse("test")?, StreamName::parse("app")?)?;
+    /// # let push = |n: u32| -> Result<TagEvent, Box<dyn std::error::Error>> {
+    /// #     let d = Digest::of_sha256(&n.to_be_bytes());
+    /// #     let spec = ImageReference::parse(&format!("172.30.1.1:5000/test/app@{d}"))?;
+    /// #     Ok(TagEvent::new(spec, Some(d), 1, Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()))
+    /// # };
+    /// for n in 0..1_000 {
+    ///     is.add_event(&TagName::parse(&format!("t{n}"))?, push(n)?);
+    /// }
+    /// let mut next = is.clone();
+    /// next.add_event(&TagName::parse("t7")?, push(1_000)?);
+    /// let changed: Vec<String> = next.tags_changed_since(&is).iter().map(|t| t.to_string()).collect();
+    /// assert_eq!(changed, ["t7"]);
+    /// assert!(is.tags_changed_since(&is).is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn tags_changed_since<'a>(&'a self, previous: &'a ImageStream) -> Vec<&'a TagName> {
+        let mut names: Vec<&TagName> = Vec::new();
+        names.extend(
+            self.spec_tags
+                .unshared_with(&previous.spec_tags)
+                .into_iter()
+                .map(|(n, _)| n),
+        );
+        names.extend(
+            previous
+                .spec_tags
+                .unshared_with(&self.spec_tags)
+                .into_iter()
+                .map(|(n, _)| n),
+        );
+        names.extend(
+            self.histories
+                .unshared_with(&previous.histories)
+                .into_iter()
+                .map(|(n, _)| n),
+        );
+        names.extend(
+            previous
+                .histories
+                .unshared_with(&self.histories)
+                .into_iter()
+                .map(|(n, _)| n),
+        );
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+}
+
+impl From<&ImageStream> for api::ImageStream {
+    fn from(is: &ImageStream) -> Self {
+        let mut wire = is.to_wire_without_tags();
         wire.spec.tags = is
             .spec_tags
             .iter()
             .map(|(n, t)| spec_tag_to_wire(n, t))
             .collect();
-        wire.status
-            .docker_image_repository
-            .clone_from(&is.status_repository);
-        wire.status
-            .public_docker_image_repository
-            .clone_from(&is.public_repository);
         wire.status.tags = is
             .histories
             .iter()
-            .map(|(tag, h)| api::NamedTagEventList {
-                tag: tag.to_string(),
-                items: h.iter().map(TagEvent::to_wire).collect(),
-                conditions: h.conditions.clone(),
-            })
+            .map(|(tag, h)| history_to_wire(tag, h))
             .collect();
         wire
     }

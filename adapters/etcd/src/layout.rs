@@ -7,19 +7,28 @@
 //! | `P images/<digest>` | an `api::Image`, JSON |
 //! | `P leases/<name>` | the holder, attached to an etcd lease |
 //! | `P revision` | empty; rewritten by every stream write (the change log's end mark) |
-//! | `P streams/<ns>/<name>` | the stream's *head*: metadata, spec and status without tags, plus the manifest `tag -> [blob id, checksum]` |
+//! | `P streams/<ns>/<name>` | the stream's *head*: metadata, spec and status without tags, plus `bucket -> bucket id` |
+//! | `P tags/<ns>/<name>/<uid>/~<bucket>/<bucket id>` | one bucket of the manifest: `tag -> [blob id, checksum]` for the tags whose name hashes to it |
 //! | `P tags/<ns>/<name>/<uid>/<tag>/<blob id>` | one tag's spec and history, JSON |
 //!
 //! The head is the stream's guard key: the stream's resource version is
 //! the head's `mod_revision`, every write of the stream rewrites the head
 //! in a transaction comparing that revision, and a reader trusts only the
-//! blobs the head names. Blobs are immutable (a changed tag gets a new
-//! blob id), so a write larger than one etcd request stages its new blobs
-//! first, invisible until the head naming them commits, and a reader at
-//! any revision sees one whole version.
+//! buckets the head names and the blobs those buckets name. Blobs and
+//! buckets are immutable (a changed tag gets a new blob id, a changed
+//! bucket a new bucket id), so a write larger than one etcd request stages
+//! them first, invisible until the head naming them commits, and a reader
+//! at any revision sees one whole version.
+//!
+//! The manifest is cut into at most 256 buckets by a hash of the tag
+//! name so that a write's size follows what it changed: one changed tag
+//! rewrites its blob, one bucket (about n / 256 entries) and the head
+//! (at most 256 bucket ids), not an entry per tag of the stream. Tag names
+//! start with a letter, digit or `_`, so a bucket's `~` never meets one.
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use imagestream::api;
@@ -69,6 +78,10 @@ impl Keys {
         format!("{}tags/{ns}/{name}/{uid}/{tag}/{id}", self.prefix)
     }
 
+    pub(crate) fn bucket(&self, ns: &str, name: &str, uid: &str, bucket: u8, id: &str) -> String {
+        format!("{}tags/{ns}/{name}/{uid}/~{bucket:02x}/{id}", self.prefix)
+    }
+
     pub(crate) fn image(&self, name: &str) -> String {
         format!("{}images/{name}", self.prefix)
     }
@@ -107,13 +120,20 @@ pub(crate) fn prefix_end(prefix: &str) -> Vec<u8> {
     vec![0]
 }
 
+/// The bucket of `tag`: the first byte of the sha256 of its name, so a
+/// manifest has at most 256 buckets.
+pub(crate) fn bucket_of(tag: &str) -> u8 {
+    Sha256::digest(tag.as_bytes())[0]
+}
+
 /// A stream's head: everything but its tags, and where its tags are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Head {
     /// The stream without spec tags, status tags and resource version.
     pub(crate) stream: api::ImageStream,
-    /// Tag name -> `[blob id, checksum of the blob]`.
-    pub(crate) tags: BTreeMap<String, (String, String)>,
+    /// Bucket -> the id of its current value (buckets without tags are
+    /// absent).
+    pub(crate) buckets: BTreeMap<u8, String>,
     /// The id of the write that stored this head (recognises one's own
     /// write after an answer was lost).
     pub(crate) write: String,
@@ -126,6 +146,13 @@ pub(crate) struct HeadWrite {
     pub(crate) write: String,
 }
 
+/// One bucket's entries: tag name -> `[blob id, checksum of the blob]`.
+pub(crate) type Bucket = BTreeMap<String, (String, String)>;
+
+/// A stream's whole manifest, decoded: bucket -> its entries, each shared
+/// between the versions that did not change it.
+pub(crate) type Manifest = BTreeMap<u8, Arc<Bucket>>;
+
 /// One tag: its spec and its history, either may be absent.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct TagValue {
@@ -135,44 +162,33 @@ struct TagValue {
     status: Option<api::NamedTagEventList>,
 }
 
-/// A stream cut into its head stream and one JSON value per tag (`None`
-/// for a tag the caller said is unchanged: not encoded at all).
-pub(crate) struct Split {
-    pub(crate) head: api::ImageStream,
-    pub(crate) tags: BTreeMap<String, Option<Vec<u8>>>,
-}
-
 fn encode_error(what: &str, e: &serde_json::Error) -> StoreError {
     StoreError::Unavailable(format!("cannot encode {what}: {e}"))
 }
 
-/// Cuts `stream` into a head and tag values, encoding only the tags for
-/// which `unchanged` is false.
-pub(crate) fn split(
-    stream: &ImageStream,
-    unchanged: impl Fn(&str) -> bool,
-) -> Result<Split, StoreError> {
-    let mut wire = api::ImageStream::from(stream);
-    let mut values: BTreeMap<String, TagValue> = BTreeMap::new();
-    for spec in std::mem::take(&mut wire.spec.tags) {
-        let tag = spec.name.clone();
-        values.entry(tag).or_default().spec = Some(spec);
-    }
-    for status in std::mem::take(&mut wire.status.tags) {
-        let tag = status.tag.clone();
-        values.entry(tag).or_default().status = Some(status);
-    }
+/// The wire form of `stream` without its tags and resource version: what
+/// a head keeps.
+pub(crate) fn head_stream(stream: &ImageStream) -> api::ImageStream {
+    let mut wire = stream.to_wire_without_tags();
     wire.metadata.resource_version.clear();
-    let mut tags = BTreeMap::new();
-    for (tag, value) in values {
-        let json = if unchanged(&tag) {
-            None
-        } else {
-            Some(serde_json::to_vec(&value).map_err(|e| encode_error("a tag", &e))?)
-        };
-        tags.insert(tag, json);
+    wire
+}
+
+/// The JSON of one tag of `stream`; `None` when the stream has no spec
+/// tag and no history under `tag`.
+pub(crate) fn encode_tag(stream: &ImageStream, tag: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let (spec, status) = stream.tag_to_wire(tag);
+    if spec.is_none() && status.is_none() {
+        return Ok(None);
     }
-    Ok(Split { head: wire, tags })
+    serde_json::to_vec(&TagValue { spec, status })
+        .map(Some)
+        .map_err(|e| encode_error("a tag", &e))
+}
+
+/// Encodes a bucket.
+pub(crate) fn encode_bucket(bucket: &Bucket) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(bucket).map_err(|e| encode_error("a manifest bucket", &e))
 }
 
 /// The checksum the manifest keeps for a blob (64 bits of its sha256, hex).
@@ -194,25 +210,38 @@ pub(crate) fn decode_head(key: &str, json: &[u8]) -> Result<Head, StoreError> {
     serde_json::from_slice(json).map_err(|e| corrupt(key, &e.to_string()))
 }
 
-/// Puts a stream back together from its head (at `revision`) and the blobs
-/// `blob` finds by key.
+/// Decodes a bucket.
+pub(crate) fn decode_bucket(key: &str, json: &[u8]) -> Result<Bucket, StoreError> {
+    serde_json::from_slice(json).map_err(|e| corrupt(key, &e.to_string()))
+}
+
+/// Puts a stream back together from its head (at `revision`) and the
+/// buckets and blobs `value` finds by key; also returns the manifest.
 pub(crate) fn assemble<'a>(
     keys: &Keys,
     head_key: &str,
-    head: Head,
+    head: &Head,
     revision: u64,
-    blob: impl Fn(&str) -> Option<&'a [u8]>,
-) -> Result<ImageStream, StoreError> {
-    let mut wire = head.stream;
-    let (ns, name, uid) = (
-        wire.metadata.namespace.clone(),
-        wire.metadata.name.clone(),
-        wire.metadata.uid.clone(),
-    );
-    for (tag, (id, _)) in &head.tags {
-        let key = keys.blob(&ns, &name, &uid, tag, id);
-        let json =
-            blob(&key).ok_or_else(|| corrupt(head_key, &format!("blob {key:?} is missing")))?;
+    value: impl Fn(&str) -> Option<&'a [u8]>,
+) -> Result<(ImageStream, Manifest), StoreError> {
+    let mut wire = head.stream.clone();
+    let meta = &head.stream.metadata;
+    let (ns, name, uid) = (&meta.namespace, &meta.name, &meta.uid);
+    let missing = |key: &str| corrupt(head_key, &format!("{key:?} is missing"));
+    let mut manifest = Manifest::new();
+    let mut tags: Vec<(&String, &String)> = Vec::new();
+    for (&b, id) in &head.buckets {
+        let key = keys.bucket(ns, name, uid, b, id);
+        let json = value(&key).ok_or_else(|| missing(&key))?;
+        manifest.insert(b, Arc::new(decode_bucket(&key, json)?));
+    }
+    for bucket in manifest.values() {
+        tags.extend(bucket.iter().map(|(tag, (id, _))| (tag, id)));
+    }
+    tags.sort_unstable();
+    for (tag, id) in tags {
+        let key = keys.blob(ns, name, uid, tag, id);
+        let json = value(&key).ok_or_else(|| missing(&key))?;
         let value: TagValue =
             serde_json::from_slice(json).map_err(|e| corrupt(&key, &e.to_string()))?;
         if let Some(spec) = value.spec {
@@ -223,7 +252,8 @@ pub(crate) fn assemble<'a>(
         }
     }
     wire.metadata.resource_version = revision.to_string();
-    ImageStream::try_from(wire).map_err(|e| corrupt(head_key, &e.to_string()))
+    let stream = ImageStream::try_from(wire).map_err(|e| corrupt(head_key, &e.to_string()))?;
+    Ok((stream, manifest))
 }
 
 /// Lowercase hex.
@@ -297,39 +327,61 @@ mod tests {
     }
 
     #[test]
-    fn split_and_assemble_round_trip() {
+    fn pieces_assemble_back() {
         let keys = Keys::new("/p");
         let mut stream = imagestream::testing::store::rich_stream("ns", "app");
         stream.set_uid("u-1".into());
-        let split = split(&stream, |_| false).unwrap();
-        assert!(split.head.spec.tags.is_empty() && split.head.status.tags.is_empty());
-        assert_eq!(
-            split.tags.keys().collect::<Vec<_>>(),
-            ["3.6", "latest"],
-            "one value per tag name"
-        );
-        let mut blobs = BTreeMap::new();
-        let mut manifest = BTreeMap::new();
-        for (tag, json) in &split.tags {
-            let json = json.as_ref().unwrap();
+        let wire = head_stream(&stream);
+        assert!(wire.spec.tags.is_empty() && wire.status.tags.is_empty());
+        let mut values = BTreeMap::new();
+        let mut manifest = Manifest::new();
+        for tag in stream.tag_names() {
+            let json = encode_tag(&stream, tag.as_str()).unwrap().unwrap();
             let id = write_id();
-            blobs.insert(keys.blob("ns", "app", "u-1", tag, &id), json.clone());
-            manifest.insert(tag.clone(), (id, checksum(json)));
+            values.insert(
+                keys.blob("ns", "app", "u-1", tag.as_str(), &id),
+                json.clone(),
+            );
+            Arc::make_mut(manifest.entry(bucket_of(tag.as_str())).or_default())
+                .insert(tag.to_string(), (id, checksum(&json)));
         }
-        let head = Head {
-            stream: split.head,
-            tags: manifest,
+        assert_eq!(encode_tag(&stream, "absent").unwrap(), None);
+        let mut head = Head {
+            stream: wire,
+            buckets: BTreeMap::new(),
             write: write_id(),
         };
+        for (b, bucket) in &manifest {
+            let id = write_id();
+            values.insert(
+                keys.bucket("ns", "app", "u-1", *b, &id),
+                encode_bucket(bucket).unwrap(),
+            );
+            head.buckets.insert(*b, id);
+        }
         let json = encode_head(&head).unwrap();
-        let back = assemble(&keys, "h", decode_head("h", &json).unwrap(), 7, |k| {
-            blobs.get(k).map(Vec::as_slice)
+        let decoded = decode_head("h", &json).unwrap();
+        let (back, read) = assemble(&keys, "h", &decoded, 7, |k| {
+            values.get(k).map(Vec::as_slice)
         })
         .unwrap();
         stream.set_resource_version(7);
         assert_eq!(back, stream);
-        let missing = assemble(&keys, "h", head, 7, |_| None).unwrap_err();
+        assert_eq!(read, manifest);
+        let missing = assemble(&keys, "h", &head, 7, |_| None).unwrap_err();
         assert!(missing.to_string().contains("is missing"), "{missing}");
+    }
+
+    #[test]
+    fn buckets_spread_and_never_meet_a_tag() {
+        let used: std::collections::BTreeSet<u8> = (0..10_000)
+            .map(|i| bucket_of(&format!("tag-{i:05}")))
+            .collect();
+        assert_eq!(used.len(), 256, "10,000 tags fill every bucket");
+        let keys = Keys::new("/p");
+        let bucket = keys.bucket("ns", "a", "u", 0xab, "id");
+        assert_eq!(bucket, "/p/tags/ns/a/u/~ab/id");
+        assert!(imagestream::reference::TagName::parse("~ab").is_err());
     }
 
     #[test]

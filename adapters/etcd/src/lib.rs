@@ -30,7 +30,8 @@
 //!
 //! | key under the prefix | value |
 //! |---|---|
-//! | `streams/<ns>/<name>` | the head: the stream without tags, and `tag -> [blob id, checksum]` |
+//! | `streams/<ns>/<name>` | the head: the stream without tags, and `bucket -> bucket id` |
+//! | `tags/<ns>/<name>/<uid>/~<bucket>/<bucket id>` | one of at most 256 buckets of the manifest: `tag -> [blob id, checksum]` for the tags whose name hashes to it (immutable) |
 //! | `tags/<ns>/<name>/<uid>/<tag>/<blob id>` | one tag's spec and history (immutable) |
 //! | `images/<digest>` | an image |
 //! | `revision` | rewritten by every stream write: where the change log ends |
@@ -52,8 +53,8 @@
 //!
 //! A write larger than one etcd request (more than
 //! [`EtcdConfig::max_txn_ops`] keys or [`EtcdConfig::max_txn_bytes`]
-//! bytes) first stages its new tag blobs under fresh keys no head names
-//! yet, then commits the head; a writer that loses the race removes what
+//! bytes) first stages its new tag blobs and buckets under fresh keys no
+//! head names yet, then commits the head; a writer that loses the race removes what
 //! it staged. Blobs a commit made obsolete are removed in the same
 //! transaction when they fit, else right after it.
 //!
@@ -76,32 +77,41 @@
 //! The store keeps the last version of recently used streams (see
 //! [`EtcdConfig::cached_streams`]). A cached stream is served only while
 //! its head's `mod_revision` in etcd is the cached one, which one small
-//! request checks, so it is never stale; an update compares values with the
-//! cached version and encodes only the tags that changed.
+//! request checks, so it is never stale; an update asks the cached version
+//! which tags changed
+//! ([`ImageStream::tags_changed_since`](imagestream::stream::ImageStream::tags_changed_since),
+//! which costs what changed) and encodes and sends only those, their
+//! buckets and the head. Without a cached version (another process wrote
+//! last) the update reads the head and its buckets, not the tags, and
+//! sends the tags whose encoding differs.
 //!
 //! # Performance
 //!
 //! `benches/etcd.rs` runs the same operations on `MemoryStore` and on a
 //! single-member etcd 3.4 it starts (loopback, the 2-core development
-//! machine, shared and busy; one run):
+//! machine, shared with a CI run; the mapping rows from a second run of
+//! the `mapping` group alone):
 //!
 //! | operation | memory | etcd | etcd / memory |
 //! |---|---|---|---|
-//! | update, 1 writer (mean) | 14.6 µs | 1.17 ms | 80× |
-//! | update, 8 writers (wall time per update) | 10.2 µs | 0.47 ms | 46× |
-//! | update p50 / p99, 1 writer | 5.3 / 9.8 µs | 1.0 / 8.0 ms | |
-//! | update p50 / p99, 8 writers | 7.4 / 39 µs | 4.2 / 12.4 ms | |
-//! | updates/s, 1 / 8 writers | 57,000 / 57,600 | 770 / 1,700 | |
-//! | mapping into 10 tags (read, add an event, write) | 2.4 ms | 4.2 ms | 1.8× |
-//! | mapping into 10,000 tags | 43 ms | 137 ms | 3.2× |
+//! | update, 1 writer (mean) | 1.5 µs | 1.6 ms | |
+//! | update, 8 writers (wall time per update) | 1.9 µs | 2.2 ms | |
+//! | update p50 / p99, 1 writer | 1.2 / 5.4 µs | 1.1 / 5.6 ms | |
+//! | update p50 / p99, 8 writers | 0.8 / 3.0 µs | 3.5 / 12.9 ms | |
+//! | updates/s, 1 / 8 writers | 358,000 / 853,000 | 730 / 1,900 | |
+//! | mapping into 10 tags (read, add an event, write) | 5.1 µs | 1.94 ms | |
+//! | mapping into 10,000 tags | 12.7 µs | 2.53 ms | |
+//! | 10,000 tags / 10 tags | 2.5× | **1.3×** (goal ≤ 3×) | |
 //!
-//! The etcd side of a mapping sends one changed tag and the head; the
-//! 10,000-tag mapping still costs 32× the 10-tag one (goal: 3×) because the
-//! rest is proportional to the stream: converting the whole domain stream
-//! to the wire to build the head, re-encoding the head's manifest (about
-//! 50 bytes per tag), and cloning the stream in and out of the cache (the
-//! in-memory store pays the same clones: 18× there). Before the cache, the
-//! 10,000-tag mapping read and decoded the whole stream each time: 1.4 s.
+//! A mapping into a 10,000-tag stream (each tag 10 events, capped at 11 so
+//! the stream keeps its size over the run) sends one tag's blob, one
+//! manifest bucket (about 40 entries) and the head (at most 256 bucket
+//! ids), and encodes nothing else: the changed tag comes from
+//! [`ImageStream::tags_changed_since`](imagestream::stream::ImageStream::tags_changed_since)
+//! against the cached version. Before the bucketed manifest, the head
+//! carried an entry per tag and the update converted the whole stream to
+//! the wire: 16× (5.3 ms against 86 ms); before the cache, the mapping read
+//! and decoded the whole stream each time: 1.4 s.
 //!
 //! # Failures
 //!

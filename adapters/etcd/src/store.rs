@@ -15,7 +15,7 @@ use imagestream::reference::{Digest, Namespace, StreamName};
 use imagestream::stream::{ImageStream, ImageWrite, seal_image};
 use tokio::time::Instant;
 
-use crate::layout::{self, Head, HeadWrite, Keys};
+use crate::layout::{self, Head, HeadWrite, Keys, Manifest};
 use crate::runtime::Runtime;
 use crate::{ConnectError, EtcdConfig};
 
@@ -260,10 +260,37 @@ fn got(resp: &TxnResponse, i: usize) -> Vec<KeyValue> {
     }
 }
 
+/// The tags a write of `stream` may change: with `prev` (the version the
+/// stored manifest describes) those it lists as changed, else every tag of
+/// the stream and of the manifest.
+fn candidates(
+    stream: &ImageStream,
+    prev: Option<&ImageStream>,
+    manifest: &Manifest,
+) -> Vec<String> {
+    if let Some(prev) = prev {
+        return stream
+            .tags_changed_since(prev)
+            .into_iter()
+            .map(ToString::to_string)
+            .collect();
+    }
+    let mut all: Vec<String> = stream
+        .tag_names()
+        .into_iter()
+        .map(ToString::to_string)
+        .collect();
+    all.extend(manifest.values().flat_map(|b| b.keys().cloned()));
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
 /// One stream as stored at `version`: its head and its domain value.
 struct Cached {
     version: u64,
     head: Head,
+    manifest: Manifest,
     stream: ImageStream,
 }
 
@@ -278,6 +305,8 @@ struct Plan {
     write: String,
     /// The head written (for the cache).
     value: Head,
+    /// The manifest written (for the cache).
+    manifest: Manifest,
 }
 
 impl EtcdStore {
@@ -452,26 +481,17 @@ impl EtcdStore {
             }
         }
         let read = self.read_whole(ns, name)?;
-        match &read {
-            Some((stored, head)) => self.remember(
-                &head_key,
-                Cached {
-                    version: stored.resource_version,
-                    head: head.clone(),
-                    stream: stored.value.clone(),
-                },
-            ),
-            None => self.forget(&head_key),
-        }
-        Ok(read.map(|(stored, _)| stored))
+        let Some(cached) = read else {
+            self.forget(&head_key);
+            return Ok(None);
+        };
+        let stored = Stored::new(cached.stream.clone(), cached.version);
+        self.remember(&head_key, cached);
+        Ok(Some(stored))
     }
 
     /// Reads the head of a stream and all its blobs at one revision.
-    fn read_whole(
-        &self,
-        ns: &Namespace,
-        name: &StreamName,
-    ) -> Result<Option<(Stored<ImageStream>, Head)>, StoreError> {
+    fn read_whole(&self, ns: &Namespace, name: &StreamName) -> Result<Option<Cached>, StoreError> {
         let keys = &self.inner.keys;
         let head_key = keys.head(ns, name);
         let tags = format!("{}tags/{ns}/{name}/", keys.prefix());
@@ -494,92 +514,118 @@ impl EtcdStore {
         let version = rev(head.mod_revision());
         let blobs: BTreeMap<&[u8], &[u8]> = blobs.iter().map(|kv| (kv.key(), kv.value())).collect();
         let decoded = layout::decode_head(&head_key, head.value())?;
-        let stream = layout::assemble(keys, &head_key, decoded.clone(), version, |k| {
+        let (stream, manifest) = layout::assemble(keys, &head_key, &decoded, version, |k| {
             blobs.get(k.as_bytes()).copied()
         })?;
-        Ok(Some((Stored::new(stream, version), decoded)))
+        Ok(Some(Cached {
+            version,
+            head: decoded,
+            manifest,
+            stream,
+        }))
     }
 
-    /// The plan of a write of `stream` over `old` (the stored head, if
-    /// any).
+    /// The plan of a write of `stream` over `old` (the stored head and
+    /// manifest, if any).
     ///
-    /// With `prev` (the domain value `old` describes), a tag equal in both
-    /// keeps its blob without being encoded again.
+    /// With `prev` (the domain value `old` describes), only the tags
+    /// [`ImageStream::tags_changed_since`] lists are encoded: the rest keep
+    /// their blobs, and only the buckets holding a changed tag are
+    /// rewritten. Without it every tag is encoded, and a tag whose encoding
+    /// matches the stored checksum keeps its blob.
     fn plan(
         &self,
         stream: &ImageStream,
-        old: Option<&Head>,
+        old: Option<(&Head, &Manifest)>,
         prev: Option<&ImageStream>,
     ) -> Result<Plan, StoreError> {
         let keys = &self.inner.keys;
-        let unchanged = |tag: &str| {
-            prev.is_some_and(|p| {
-                old.is_some_and(|h| h.tags.contains_key(tag))
-                    && p.spec_tag(tag) == stream.spec_tag(tag)
-                    && p.history(tag) == stream.history(tag)
-            })
-        };
-        let split = layout::split(stream, unchanged)?;
-        let meta = &split.head.metadata;
+        let max = self.inner.config.max_txn_bytes;
+        let head_stream = layout::head_stream(stream);
+        let meta = &head_stream.metadata;
         let (ns, name, uid) = (meta.namespace.clone(), meta.name.clone(), meta.uid.clone());
         let (ns, name, uid) = (&ns, &name, &uid);
         let write = layout::write_id();
+        let empty = Manifest::new();
+        let (old_head, old_manifest) = match old {
+            Some((h, m)) => (Some(h), m),
+            None => (None, &empty),
+        };
+        let candidates = candidates(stream, prev, old_manifest);
+        let mut manifest = old_manifest.clone();
+        let mut dirty = std::collections::BTreeSet::new();
         let mut staged = Vec::new();
-        let mut manifest = BTreeMap::new();
-        for (tag, json) in split.tags {
-            let previous = old.and_then(|h| h.tags.get(&tag));
-            let Some(json) = json else {
-                // Unchanged (the predicate checked the old head has it).
-                if let Some(entry) = previous {
-                    manifest.insert(tag, entry.clone());
+        let mut obsolete = Vec::new();
+        // The old blob of `tag`, if the old manifest has one.
+        let old_entry = |tag: &str| {
+            old_manifest
+                .get(&layout::bucket_of(tag))
+                .and_then(|b| b.get(tag))
+        };
+        for tag in candidates {
+            let b = layout::bucket_of(&tag);
+            let previous = old_entry(&tag);
+            let Some(json) = layout::encode_tag(stream, &tag)? else {
+                // Gone from the stream.
+                if let Some((id, _)) = previous {
+                    obsolete.push(keys.blob(ns, name, uid, &tag, id));
+                    if let Some(bucket) = manifest.get_mut(&b) {
+                        Arc::make_mut(bucket).remove(&tag);
+                    }
+                    dirty.insert(b);
                 }
                 continue;
             };
             let sum = layout::checksum(&json);
-            match previous {
-                Some((id, old_sum)) if *old_sum == sum => {
-                    manifest.insert(tag, (id.clone(), sum));
-                }
-                _ => {
-                    if json.len() > self.inner.config.max_txn_bytes {
+            if previous.is_some_and(|(_, old_sum)| *old_sum == sum) {
+                continue;
+            }
+            if json.len() > max {
+                return Err(StoreError::Unavailable(format!(
+                    "tag {tag:?} of {ns}/{name} is {} bytes of JSON, more than one etcd request may carry ({max} bytes)",
+                    json.len(),
+                )));
+            }
+            if let Some((id, _)) = previous {
+                obsolete.push(keys.blob(ns, name, uid, &tag, id));
+            }
+            staged.push((keys.blob(ns, name, uid, &tag, &write), json));
+            Arc::make_mut(manifest.entry(b).or_default()).insert(tag, (write.clone(), sum));
+            dirty.insert(b);
+        }
+        let mut buckets = old_head.map(|h| h.buckets.clone()).unwrap_or_default();
+        for b in dirty {
+            if let Some(id) = buckets.remove(&b) {
+                obsolete.push(keys.bucket(ns, name, uid, b, &id));
+            }
+            match manifest.get(&b) {
+                Some(bucket) if !bucket.is_empty() => {
+                    let json = layout::encode_bucket(bucket)?;
+                    if json.len() > max {
                         return Err(StoreError::Unavailable(format!(
-                            "tag {tag:?} of {ns}/{name} is {} bytes of JSON, more than one etcd request may carry ({} bytes)",
+                            "bucket {b:02x} of the manifest of {ns}/{name} ({} tags) is {} bytes, more than one etcd request may carry ({max} bytes)",
+                            bucket.len(),
                             json.len(),
-                            self.inner.config.max_txn_bytes
                         )));
                     }
-                    staged.push((keys.blob(ns, name, uid, &tag, &write), json));
-                    manifest.insert(tag, (write.clone(), sum));
+                    staged.push((keys.bucket(ns, name, uid, b, &write), json));
+                    buckets.insert(b, write.clone());
                 }
-            }
-        }
-        let mut obsolete = Vec::new();
-        if let Some(old) = old {
-            let old_meta = &old.stream.metadata;
-            for (tag, (id, _)) in &old.tags {
-                if manifest.get(tag).is_none_or(|(new_id, _)| new_id != id) {
-                    obsolete.push(keys.blob(
-                        &old_meta.namespace,
-                        &old_meta.name,
-                        &old_meta.uid,
-                        tag,
-                        id,
-                    ));
+                _ => {
+                    manifest.remove(&b);
                 }
             }
         }
         let value = Head {
-            stream: split.head,
-            tags: manifest,
+            stream: head_stream,
+            buckets,
             write: write.clone(),
         };
         let head = layout::encode_head(&value)?;
-        if head.len() > self.inner.config.max_txn_bytes {
+        if head.len() > max {
             return Err(StoreError::Unavailable(format!(
-                "the head of {ns}/{name} ({} tags) is {} bytes, more than one etcd request may carry ({} bytes)",
-                stream.histories().len().max(stream.spec_tags().len()),
+                "the head of {ns}/{name} is {} bytes, more than one etcd request may carry ({max} bytes)",
                 head.len(),
-                self.inner.config.max_txn_bytes
             )));
         }
         Ok(Plan {
@@ -588,6 +634,7 @@ impl EtcdStore {
             obsolete,
             write,
             value,
+            manifest,
         })
     }
 
@@ -640,6 +687,7 @@ impl EtcdStore {
             obsolete,
             write,
             value: _,
+            manifest: _,
         } = plan;
         let marker = self.inner.keys.marker();
         let (max_ops, max_bytes) = (
@@ -738,6 +786,55 @@ impl EtcdStore {
             }
             Ok(outcome)
         })
+    }
+
+    /// The head of a stream, its manifest (the buckets it names, read at
+    /// the head's revision, without the tags' blobs) and its version.
+    fn head_and_manifest(
+        &self,
+        ns: &Namespace,
+        name: &StreamName,
+    ) -> Result<Option<(Head, Manifest, u64)>, StoreError> {
+        let keys = self.inner.keys.clone();
+        let key = keys.head(ns, name);
+        let k = key.clone();
+        let read = self.call(move |c, deadline| async move {
+            let resp = retry(deadline, || c.get(k.clone(), None))
+                .await
+                .map_err(|e| unavailable(&e))?;
+            let at = resp
+                .header()
+                .map_or(0, etcd_client::ResponseHeader::revision);
+            let Some(kv) = resp.kvs().first() else {
+                return Ok(None);
+            };
+            let head = layout::decode_head(&k, kv.value())?;
+            let m = &head.stream.metadata;
+            // Bucket keys sort after every tag's (`~` follows the
+            // characters of tag names): one range holds them all.
+            let buckets = format!("{}~", keys.blobs(&m.namespace, &m.name, &m.uid));
+            let opts = GetOptions::new().with_prefix().with_revision(at);
+            let mut got = retry(deadline, || c.get(buckets.clone(), Some(opts.clone())))
+                .await
+                .map_err(|e| unavailable(&e))?;
+            Ok(Some((head, rev(kv.mod_revision()), got.take_kvs())))
+        })?;
+        let Some((head, version, kvs)) = read else {
+            return Ok(None);
+        };
+        let values: BTreeMap<&[u8], &[u8]> = kvs.iter().map(|kv| (kv.key(), kv.value())).collect();
+        let m = &head.stream.metadata;
+        let mut manifest = Manifest::new();
+        for (&b, id) in &head.buckets {
+            let bucket_key = self.inner.keys.bucket(&m.namespace, &m.name, &m.uid, b, id);
+            let json = values.get(bucket_key.as_bytes()).ok_or_else(|| {
+                StoreError::Unavailable(format!(
+                    "stored value at {key:?} is unreadable: {bucket_key:?} is missing"
+                ))
+            })?;
+            manifest.insert(b, Arc::new(layout::decode_bucket(&bucket_key, json)?));
+        }
+        Ok(Some((head, manifest, version)))
     }
 
     fn head_of(
@@ -854,7 +951,7 @@ impl StreamStore for EtcdStore {
             let key = String::from_utf8_lossy(kv.key()).into_owned();
             let head = layout::decode_head(&key, kv.value())?;
             let version = rev(kv.mod_revision());
-            let stream = layout::assemble(&keys, &key, head, version, |k| {
+            let (stream, _) = layout::assemble(&keys, &key, &head, version, |k| {
                 blobs.get(k.as_bytes()).copied()
             })?;
             items.push(Stored::new(stream, version));
@@ -881,6 +978,7 @@ impl StreamStore for EtcdStore {
         let head_key = self.inner.keys.head(stream.namespace(), stream.name());
         let mut plan = self.plan(&stream, None, None)?;
         let head = std::mem::take(&mut plan.value);
+        let manifest = std::mem::take(&mut plan.manifest);
         match self.commit(&head_key, None, plan)? {
             Ok(version) => {
                 stream.set_resource_version(version);
@@ -889,6 +987,7 @@ impl StreamStore for EtcdStore {
                     Cached {
                         version,
                         head,
+                        manifest,
                         stream: stream.clone(),
                     },
                 );
@@ -921,13 +1020,18 @@ impl StreamStore for EtcdStore {
             },
             None => false,
         };
-        let (old, actual, prev) = if let (true, Some(hit)) = (fresh, hit) {
-            (hit.head.clone(), hit.version, Some(hit))
+        let (old, old_manifest, actual, prev) = if let (true, Some(hit)) = (fresh, hit) {
+            (
+                hit.head.clone(),
+                hit.manifest.clone(),
+                hit.version,
+                Some(hit),
+            )
         } else {
-            let (old, v) = self
-                .head_of(&ns, &name)?
+            let (old, manifest, v) = self
+                .head_and_manifest(&ns, &name)?
                 .ok_or_else(|| not_found(name.as_str()))?;
-            (old, v, None)
+            (old, manifest, v, None)
         };
         if actual != expected_version {
             return Err(StoreError::Conflict {
@@ -943,8 +1047,13 @@ impl StreamStore for EtcdStore {
         if let Some(at) = meta.creation_timestamp {
             stream.set_creation_timestamp(at);
         }
-        let mut plan = self.plan(&stream, Some(&old), prev.as_ref().map(|p| &p.stream))?;
+        let mut plan = self.plan(
+            &stream,
+            Some((&old, &old_manifest)),
+            prev.as_ref().map(|p| &p.stream),
+        )?;
         let head = std::mem::take(&mut plan.value);
+        let manifest = std::mem::take(&mut plan.manifest);
         match self.commit(&head_key, Some(expected_version), plan)? {
             Ok(version) => {
                 stream.set_resource_version(version);
@@ -953,6 +1062,7 @@ impl StreamStore for EtcdStore {
                     Cached {
                         version,
                         head,
+                        manifest,
                         stream: stream.clone(),
                     },
                 );
@@ -1183,9 +1293,10 @@ impl EtcdStore {
             });
         };
         let blobs: BTreeMap<&[u8], &[u8]> = blobs.iter().map(|kv| (kv.key(), kv.value())).collect();
-        layout::assemble(keys, &head_key, head, version, |k| {
+        layout::assemble(keys, &head_key, &head, version, |k| {
             blobs.get(k.as_bytes()).copied()
         })
+        .map(|(stream, _)| stream)
     }
 }
 

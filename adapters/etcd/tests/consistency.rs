@@ -41,6 +41,25 @@ fn tagged(tags: usize) -> ImageStream {
     ImageStream::try_from(workload::big_stream(tags, 3)).unwrap()
 }
 
+/// Decodes standard base64 (with padding), as etcdctl prints keys.
+fn base64_decode(s: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = u32::try_from(ALPHABET.iter().position(|&a| a == c).expect("base64")).unwrap();
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push(u8::try_from(bits >> n).unwrap());
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).expect("utf-8 key")
+}
+
 /// Key -> `mod_revision` of every key under `prefix` (through etcdctl).
 fn key_revisions(etcd: &Etcd, prefix: &str) -> BTreeMap<String, u64> {
     let out = Command::new("etcdctl")
@@ -63,7 +82,7 @@ fn key_revisions(etcd: &Etcd, prefix: &str) -> BTreeMap<String, u64> {
             kvs.iter()
                 .map(|kv| {
                     // etcdctl prints keys base64-encoded in JSON.
-                    let key = kv["key"].as_str().unwrap().to_owned();
+                    let key = base64_decode(kv["key"].as_str().unwrap());
                     (key, kv["mod_revision"].as_u64().unwrap())
                 })
                 .collect()
@@ -108,26 +127,50 @@ fn pages_are_read_at_the_revision_of_the_first() {
     }
 }
 
+/// The keys under `prefix` cut into tag blobs and manifest buckets (the
+/// keys whose last-but-one segment starts with `~`).
+fn blobs_and_buckets(etcd: &Etcd, prefix: &str) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
+    key_revisions(etcd, &format!("{prefix}tags/"))
+        .into_iter()
+        .partition(|(k, _)| !k.contains("/~"))
+}
+
+/// The bucket names (`~xx`) of bucket keys, once each.
+fn bucket_names(buckets: &BTreeMap<String, u64>) -> Vec<String> {
+    let mut names: Vec<String> = buckets
+        .keys()
+        .filter_map(|k| k.rsplit('/').nth(1).map(str::to_owned))
+        .collect();
+    names.dedup();
+    names
+}
+
 #[test]
 fn an_update_rewrites_only_the_tags_that_changed() {
     let etcd = Etcd::start();
     let prefix = unique_prefix("diff");
     let store = etcd.store_with(EtcdConfig::new().prefix(prefix.clone()));
     let created = store.create(tagged(10)).unwrap();
-    let before = key_revisions(&etcd, &format!("{prefix}tags/"));
+    let (before, buckets) = blobs_and_buckets(&etcd, &prefix);
     assert_eq!(before.len(), 10);
+    assert_eq!(
+        bucket_names(&buckets).len(),
+        buckets.len(),
+        "one value per bucket: {buckets:?}"
+    );
+    assert!((1..=10).contains(&buckets.len()), "{buckets:?}");
     let mut next = created.value.clone();
     next.set_annotation("only", "metadata".into());
     let updated = store.update(next, created.resource_version).unwrap();
     assert_eq!(
-        key_revisions(&etcd, &format!("{prefix}tags/")),
-        before,
-        "a metadata change writes no tag"
+        blobs_and_buckets(&etcd, &prefix),
+        (before.clone(), buckets.clone()),
+        "a metadata change writes no tag and no bucket"
     );
     let mut next = updated.value.clone();
     push(&mut next, "tag-00003", 1);
     let one = store.update(next, updated.resource_version).unwrap();
-    let after_one = key_revisions(&etcd, &format!("{prefix}tags/"));
+    let (after_one, buckets_one) = blobs_and_buckets(&etcd, &prefix);
     let changed: Vec<_> = after_one
         .iter()
         .filter(|(k, _)| !before.contains_key(*k))
@@ -139,18 +182,64 @@ fn an_update_rewrites_only_the_tags_that_changed() {
     );
     assert_eq!(*changed[0].1, one.resource_version, "in the commit");
     assert_eq!(after_one.len(), 10, "its old blob removed");
+    let rewritten: Vec<_> = buckets_one
+        .iter()
+        .filter(|(k, _)| !buckets.contains_key(*k))
+        .collect();
+    assert_eq!(rewritten.len(), 1, "one bucket rewritten: {rewritten:?}");
+    assert_eq!(*rewritten[0].1, one.resource_version);
+    assert_eq!(
+        bucket_names(&buckets_one),
+        bucket_names(&buckets),
+        "its old value removed"
+    );
     let mut next = one.value.clone();
     for t in 0..10 {
         push(&mut next, &format!("tag-{t:05}"), 2);
     }
     let pruned = store.update(next, one.resource_version).unwrap();
-    let after = key_revisions(&etcd, &format!("{prefix}tags/"));
+    let (after, buckets_after) = blobs_and_buckets(&etcd, &prefix);
     assert_eq!(after.len(), 10, "old blobs removed with the commit");
+    assert_eq!(buckets_after.len(), buckets.len());
     assert!(
-        after.values().all(|r| *r == pruned.resource_version),
-        "every tag changed, every blob rewritten in the commit"
+        after
+            .values()
+            .chain(buckets_after.values())
+            .all(|r| *r == pruned.resource_version),
+        "every tag changed, every blob and bucket rewritten in the commit"
     );
     assert_eq!(store.get(&ns(), pruned.value.name()).unwrap(), pruned);
+    // A second store has no cached version: it reads the manifest and
+    // still writes only the tag that changed.
+    let cold = etcd.store_with(EtcdConfig::new().prefix(prefix.clone()).cached_streams(0));
+    let mut next = pruned.value.clone();
+    push(&mut next, "tag-00007", 3);
+    let from_cold = cold.update(next, pruned.resource_version).unwrap();
+    let (blobs_cold, buckets_cold) = blobs_and_buckets(&etcd, &prefix);
+    assert_eq!(
+        blobs_cold
+            .values()
+            .filter(|r| **r == from_cold.resource_version)
+            .count(),
+        1,
+        "one blob from a store without a cache"
+    );
+    assert_eq!(
+        buckets_cold
+            .values()
+            .filter(|r| **r == from_cold.resource_version)
+            .count(),
+        1
+    );
+    assert_eq!(store.get(&ns(), pruned.value.name()).unwrap(), from_cold);
+    // Removing a tag removes its blob, and its bucket when it was alone.
+    let mut next = from_cold.value.clone();
+    next.delete_tag("tag-00007").unwrap();
+    let removed = store.update(next, from_cold.resource_version).unwrap();
+    let (blobs_rm, _) = blobs_and_buckets(&etcd, &prefix);
+    assert_eq!(blobs_rm.len(), 9);
+    assert!(blobs_rm.keys().all(|k| !k.contains("/tag-00007/")));
+    assert_eq!(cold.get(&ns(), removed.value.name()).unwrap(), removed);
 }
 
 #[test]
@@ -203,10 +292,12 @@ fn staged_writes_leave_nothing_behind_and_read_whole() {
         12,
         "no lost update"
     );
+    let (blobs, buckets) = blobs_and_buckets(&etcd, &prefix);
+    assert_eq!(blobs.len(), 40, "exactly the blobs the head names");
     assert_eq!(
-        key_revisions(&etcd, &format!("{prefix}tags/")).len(),
-        40,
-        "exactly the blobs the head names"
+        bucket_names(&buckets).len(),
+        buckets.len(),
+        "exactly the buckets the head names: {buckets:?}"
     );
     store.delete(&ns(), &name, None).unwrap();
     assert!(key_revisions(&etcd, &format!("{prefix}tags/")).is_empty());
