@@ -256,3 +256,126 @@ impl<'a> Arbitrary<'a> for ImageStream {
         parsed(ImageStream::try_from(api::ImageStream::arbitrary(u)?))
     }
 }
+
+/// `M`, `M.m` or `M.m.p` (numbers below 30).
+#[cfg(feature = "policy")]
+fn policy_version(u: &mut Unstructured<'_>) -> Result<String> {
+    let mut v = u.int_in_range(0u8..=29)?.to_string();
+    for _ in 0..u.int_in_range(0u8..=2)? {
+        v.push('.');
+        v.push_str(&u.int_in_range(0u8..=29)?.to_string());
+    }
+    Ok(v)
+}
+
+/// One comparator in each form the policy grammar reads.
+#[cfg(feature = "policy")]
+fn policy_comparator(u: &mut Unstructured<'_>) -> Result<String> {
+    Ok(match u.int_in_range(0u8..=4)? {
+        0 => policy_version(u)?,
+        1 => {
+            let op = *u.choose(&[">=", "<", "=", ">", "<=", "~", "^"])?;
+            format!("{op}{}", policy_version(u)?)
+        }
+        2 => {
+            let (a, b, c) = (
+                u.int_in_range(0u8..=29)?,
+                u.int_in_range(0u8..=29)?,
+                u.int_in_range(0u8..=29)?,
+            );
+            format!(
+                ">={a}.{b}.{c}-{}",
+                u.choose(&["rc.1", "alpha", "beta.2", "0"])?
+            )
+        }
+        3 => format!("{}.x", u.int_in_range(0u8..=29)?),
+        _ => "*".to_owned(),
+    })
+}
+
+#[cfg(feature = "policy")]
+impl<'a> Arbitrary<'a> for crate::stream::TagPolicy {
+    /// Policies of every order (`semver` ranges with alternatives, wildcards
+    /// and pre-release comparators; `numerical`, `alphabetical`, `newest`)
+    /// and every setting, written canonically and parsed.
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let dir = |u: &mut Unstructured<'a>| u.choose(&["asc", "desc"]).copied();
+        let mut lines = Vec::new();
+        let semver = match u.int_in_range(0u8..=3)? {
+            0 => {
+                let mut alternatives = Vec::new();
+                for _ in 0..u.int_in_range(1u8..=2)? {
+                    let mut comparators = Vec::new();
+                    for _ in 0..u.int_in_range(1u8..=3)? {
+                        comparators.push(policy_comparator(u)?);
+                    }
+                    alternatives.push(comparators.join(" "));
+                }
+                lines.push(format!("semver {}", alternatives.join(" || ")));
+                true
+            }
+            1 => {
+                lines.push(format!("numerical {}", dir(u)?));
+                false
+            }
+            2 => {
+                lines.push(format!("alphabetical {}", dir(u)?));
+                false
+            }
+            _ => {
+                lines.push("newest".to_owned());
+                false
+            }
+        };
+        if semver && bool::arbitrary(u)? {
+            lines.push("prerelease".to_owned());
+        }
+        let literal = |u: &mut Unstructured<'a>| -> Result<String> {
+            let mut s = String::new();
+            push_from(u, &mut s, LOWER_ALNUM, 1)?;
+            let n = u.int_in_range(0..=7)?;
+            push_from(u, &mut s, LOWER_ALNUM, n)?;
+            Ok(s)
+        };
+        match u.int_in_range(0u8..=3)? {
+            0 => {}
+            1 => lines.push(format!("pattern ^{}", literal(u)?)),
+            2 => {
+                lines.push(format!("pattern ^{}-(?P<version>.*)$", literal(u)?));
+                if bool::arbitrary(u)? {
+                    lines.push(format!(
+                        "extract {}",
+                        u.choose(&["$version", "${version}", "$1"])?
+                    ));
+                }
+            }
+            _ => {
+                lines.push(r"pattern ^main-(?P<sha>[a-f0-9]+)-(?P<ts>[0-9]+)$".to_owned());
+                if bool::arbitrary(u)? {
+                    lines.push(format!(
+                        "extract {}",
+                        u.choose(&["$ts", "${ts}-$sha", "$2"])?
+                    ));
+                }
+            }
+        }
+        for _ in 0..u.int_in_range(0u8..=2)? {
+            lines.push(format!("exclude -{}$", literal(u)?));
+        }
+        if bool::arbitrary(u)? {
+            lines.push("signatures".to_owned());
+        }
+        if bool::arbitrary(u)? {
+            let (os, arch) = (literal(u)?, literal(u)?);
+            lines.push(if bool::arbitrary(u)? {
+                format!("platform {os}/{arch}/{}", literal(u)?)
+            } else {
+                format!("platform {os}/{arch}")
+            });
+        }
+        if bool::arbitrary(u)? {
+            lines.push("candidates stream".to_owned());
+        }
+        parsed(Self::parse(&lines.join("\n")))
+    }
+}

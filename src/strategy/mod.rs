@@ -16,6 +16,7 @@
 //! | [`reference_string`] | text that parses in a [`Mode`] |
 //! | [`image_reference`], [`docker_reference`], [`normalized_reference`] | [`ImageReference`], strict and normalized [`DockerReference`] |
 //! | [`api_image_stream`], [`image_stream`] | [`api::ImageStream`], [`stream::ImageStream`](crate::stream::ImageStream), sized by [`StreamSize`] |
+//! | [`tag_policy_text`], [`tag_policy`] | canonical policy texts and [`TagPolicy`](crate::stream::TagPolicy) (feature `policy`, on by default) |
 //! | [`near_miss`] | [`NearMiss`]: invalid inputs, each with its [`ErrorKind`] |
 //!
 //! In `Cargo.toml`:
@@ -41,6 +42,8 @@
 //! strategies in a user's test.
 
 mod near_miss;
+#[cfg(feature = "policy")]
+mod policy;
 mod streams;
 
 use std::fmt::Write as _;
@@ -55,6 +58,8 @@ use crate::reference::{
 };
 
 pub use near_miss::{NearMiss, Target, near_miss, near_miss_for};
+#[cfg(feature = "policy")]
+pub use policy::{tag_policy, tag_policy_text};
 pub use streams::{StreamSize, api_image_stream, image_stream};
 
 #[cfg(doc)]
@@ -95,15 +100,32 @@ pub fn any_digest() -> BoxedStrategy<Digest> {
 
 /// Tag names (`[\w][\w.-]{0,127}`): mostly short, sometimes the full 128
 /// characters; shrinks toward `0`.
+///
+/// A long name is a short one with an optional tail (padded to the full
+/// 128 when the tail is long), not a separate alternative: shrinking drops
+/// or shortens the tail one character at a time, so a failure that needs
+/// a long name still shrinks to the shortest that fails.
 pub fn tag_name() -> BoxedStrategy<TagName> {
-    prop_oneof![
-        8 => "[0-9A-Za-z_][0-9A-Za-z_.-]{0,12}",
-        1 => "[0-9A-Za-z_][0-9A-Za-z_.-]{127}",
-    ]
-    .prop_filter_map("a tag name is valid by construction", |s| {
-        TagName::parse(&s).ok()
-    })
-    .boxed()
+    (
+        "[0-9A-Za-z_][0-9A-Za-z_.-]{0,12}",
+        prop::option::weighted(0.11, "[0-9A-Za-z_.-]{0,115}"),
+    )
+        .prop_map(|(mut s, tail)| {
+            if let Some(tail) = tail {
+                s.push_str(&tail);
+                if tail.len() >= 100 {
+                    // 13 + 115 is the grammar's 128: never beyond.
+                    while s.len() < 128 {
+                        s.push('0');
+                    }
+                }
+            }
+            s
+        })
+        .prop_filter_map("a tag name is valid by construction", |s| {
+            TagName::parse(&s).ok()
+        })
+        .boxed()
 }
 
 /// Image stream names (`[a-z0-9]+([._-][a-z0-9]+)*`), up to 40 bytes;

@@ -147,7 +147,12 @@ pub use views::IsTagSpecError;
 ///    [`approximate_size`](Self::approximate_size) (for memory budgets)
 ///    and [`approximate_size_beyond`](Self::approximate_size_beyond) (what
 ///    a new version costs beyond the one it was copied from),
-///    [`status_differs`](Self::status_differs).
+///    [`status_differs`](Self::status_differs),
+///    [`tag_names`](Self::tag_names); for stores that keep tags apart,
+///    the wire form in pieces,
+///    [`to_wire_without_tags`](Self::to_wire_without_tags) and
+///    [`tag_to_wire`](Self::tag_to_wire), and the tags a new version
+///    changed, [`tags_changed_since`](Self::tags_changed_since).
 /// 3. **Spec edits**, with the server strategy's generation rules and the
 ///    events `tagsChanged` writes (§8, §9), given a [`SpecContext`]:
 ///    [`update_spec`](Self::update_spec) (the whole spec),

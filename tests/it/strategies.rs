@@ -91,25 +91,40 @@ fn every_value_strategy_yields_only_valid_values() {
         .unwrap();
 }
 
-/// Streams: the wire form converts to the domain and back unchanged.
-/// (10,000 cases: a whole stream costs a hundred values, and this runs in
-/// the debug build of every `cargo test`.)
+/// Wire streams convert to the domain and back unchanged, over 100,000
+/// small streams (at most 3 tags of 2 events: every source kind, tracking
+/// and history shape still comes up, see `stream_edge_classes_are_covered`)
+/// and 2,000 of the default size.
 #[test]
-fn stream_strategies_yield_only_valid_streams() {
-    runner(10_000)
-        .run(&strategy::api_image_stream(StreamSize::new(3, 2)), |wire| {
-            let domain = stream::ImageStream::try_from(wire.clone())
-                .map_err(|e| TestCaseError::fail(format!("{e}\n{wire:?}")))?;
-            prop_assert_eq!(api::ImageStream::from(&domain), wire);
-            Ok(())
-        })
+fn api_stream_strategy_yields_only_valid_streams() {
+    let valid = |wire: api::ImageStream| {
+        let domain = stream::ImageStream::try_from(wire.clone())
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{wire:?}")))?;
+        prop_assert_eq!(api::ImageStream::from(&domain), wire);
+        Ok(())
+    };
+    runner(100_000)
+        .run(&strategy::api_image_stream(StreamSize::new(3, 2)), valid)
         .unwrap();
-    runner(1_000)
-        .run(&strategy::image_stream(StreamSize::default()), |domain| {
-            let wire = api::ImageStream::from(&domain);
-            prop_assert_eq!(stream::ImageStream::try_from(wire).unwrap(), domain);
-            Ok(())
-        })
+    runner(2_000)
+        .run(&strategy::api_image_stream(StreamSize::default()), valid)
+        .unwrap();
+}
+
+/// Domain streams convert to the wire and back unchanged, in the same
+/// numbers (a test of its own: the two run side by side).
+#[test]
+fn domain_stream_strategy_yields_only_valid_streams() {
+    let valid = |domain: stream::ImageStream| {
+        let wire = api::ImageStream::from(&domain);
+        prop_assert_eq!(stream::ImageStream::try_from(wire).unwrap(), domain);
+        Ok(())
+    };
+    runner(100_000)
+        .run(&strategy::image_stream(StreamSize::new(3, 2)), valid)
+        .unwrap();
+    runner(2_000)
+        .run(&strategy::image_stream(StreamSize::default()), valid)
         .unwrap();
 }
 
@@ -443,6 +458,17 @@ fn arbitrary_values_are_valid() {
         );
         classes.add("shorthand", reference.registry().is_none());
         classes.add("sha512", digest.algorithm() == Algorithm::Sha512);
+        // Policies compile regexes: one in ten cases, from bytes of their own.
+        if case % 10 == 5 {
+            let mut own = Unstructured::new(&bytes[2048..]);
+            let policy = stream::TagPolicy::arbitrary(&mut own).unwrap();
+            assert_eq!(stream::TagPolicy::parse(policy.as_str()).unwrap(), policy);
+            let order = policy.order_text();
+            classes.add("policy alternatives", order.contains(" || "));
+            classes.add("policy newest", order == "newest");
+            classes.add("policy extract", policy.extract().is_some());
+            classes.add("policy platform", policy.platform().is_some());
+        }
         // Whole streams are dearer: one in ten cases.
         if case % 10 == 0 {
             let wire = api::ImageStream::arbitrary(&mut u).unwrap();
@@ -509,4 +535,77 @@ fn values_shrink_toward_small_readable_ones() {
     });
     // `a.aa:0/a`: the shortest host of its pattern, port 0, one character.
     assert!(readable(&with_port, "a.aa:0/a".len()), "{with_port:?}");
+}
+
+/// 100,000 policy texts: each parses, and writes back as the same
+/// (canonical) text, which parses to an equal policy.
+#[test]
+fn policy_texts_are_valid_and_canonical() {
+    runner(100_000)
+        .run(&strategy::tag_policy_text(), |text| {
+            let policy = stream::TagPolicy::parse(&text)
+                .map_err(|e| TestCaseError::fail(format!("{text:?} refused: {e}")))?;
+            prop_assert_eq!(policy.to_string(), text.clone());
+            let again = stream::TagPolicy::parse(&policy.to_string()).unwrap();
+            prop_assert_eq!(again, policy);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Each edge class of policies comes up in 10,000 cases, and a policy
+/// shrinks toward the shortest of its kind.
+#[test]
+fn policy_edge_classes_are_covered_and_shrink() {
+    let mut classes = Seen::default();
+    sample(strategy::tag_policy(), 10_000, |p| {
+        let text = p.to_string();
+        let order = p.order_text();
+        for kind in ["newest", "semver", "numerical", "alphabetical"] {
+            classes.add(kind, order.starts_with(kind));
+        }
+        classes.add("alternatives", order.contains(" || "));
+        classes.add(
+            "several comparators",
+            order.starts_with("semver") && order.split(' ').count() > 2,
+        );
+        classes.add("wildcard", order.contains(".x") || order.contains('*'));
+        classes.add("pre-release comparator", order.contains('-'));
+        classes.add(
+            "prerelease",
+            p.order_text().starts_with("semver") && text.contains("\nprerelease"),
+        );
+        classes.add(
+            "named extract",
+            p.extract()
+                .is_some_and(|e| e.contains("$t") || e.contains("${")),
+        );
+        classes.add("numbered extract", p.extract() == Some("$1"));
+        classes.add("two excludes", p.excludes().len() == 2);
+        classes.add("signatures", p.keeps_signatures());
+        classes.add(
+            "platform variant",
+            p.platform()
+                .is_some_and(|pl| pl.to_string().matches('/').count() == 2),
+        );
+        classes.add(
+            "candidates stream",
+            p.candidates() == stream::CandidateSource::Stream,
+        );
+    });
+    classes.assert_all();
+
+    let mut runner = TestRunner::new(Config {
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let shrunk = match runner.run(&strategy::tag_policy(), |p| {
+        prop_assert!(p.pattern().is_none());
+        Ok(())
+    }) {
+        Err(proptest::test_runner::TestError::Fail(_, p)) => p.to_string(),
+        other => panic!("the property must fail: {other:?}"),
+    };
+    // The first order, the shortest pattern of the first kind, nothing else.
+    assert_eq!(shrunk, "newest\npattern ^a", "{shrunk:?}");
 }
