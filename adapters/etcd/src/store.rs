@@ -837,6 +837,32 @@ impl EtcdStore {
         Ok(Some((head, manifest, version)))
     }
 
+    /// Commits `plan`, the write of `stream` (see [`commit`](Self::commit)
+    /// for `after`), and caches the version it stored.
+    fn write(
+        &self,
+        head_key: &str,
+        after: Option<u64>,
+        mut stream: ImageStream,
+        mut plan: Plan,
+    ) -> Result<Result<Stored<ImageStream>, Option<KeyValue>>, StoreError> {
+        let head = std::mem::take(&mut plan.value);
+        let manifest = std::mem::take(&mut plan.manifest);
+        Ok(self.commit(head_key, after, plan)?.map(|version| {
+            stream.set_resource_version(version);
+            self.remember(
+                head_key,
+                Cached {
+                    version,
+                    head,
+                    manifest,
+                    stream: stream.clone(),
+                },
+            );
+            Stored::new(stream, version)
+        }))
+    }
+
     fn head_of(
         &self,
         ns: &Namespace,
@@ -976,28 +1002,13 @@ impl StreamStore for EtcdStore {
         // a new uid, the store's time, no deletion request.
         stream.set_system_fields(layout::uid(), 0, Some(self.inner.config.clock.now()), None);
         let head_key = self.inner.keys.head(stream.namespace(), stream.name());
-        let mut plan = self.plan(&stream, None, None)?;
-        let head = std::mem::take(&mut plan.value);
-        let manifest = std::mem::take(&mut plan.manifest);
-        match self.commit(&head_key, None, plan)? {
-            Ok(version) => {
-                stream.set_resource_version(version);
-                self.remember(
-                    &head_key,
-                    Cached {
-                        version,
-                        head,
-                        manifest,
-                        stream: stream.clone(),
-                    },
-                );
-                Ok(Stored::new(stream, version))
-            }
-            Err(_) => Err(StoreError::AlreadyExists {
+        let name = stream.name().to_string();
+        let plan = self.plan(&stream, None, None)?;
+        self.write(&head_key, None, stream, plan)?
+            .map_err(|_| StoreError::AlreadyExists {
                 resource: "imagestreams",
-                name: stream.name().to_string(),
-            }),
-        }
+                name,
+            })
     }
 
     fn update(
@@ -1047,27 +1058,13 @@ impl StreamStore for EtcdStore {
         if let Some(at) = meta.creation_timestamp {
             stream.set_creation_timestamp(at);
         }
-        let mut plan = self.plan(
+        let plan = self.plan(
             &stream,
             Some((&old, &old_manifest)),
             prev.as_ref().map(|p| &p.stream),
         )?;
-        let head = std::mem::take(&mut plan.value);
-        let manifest = std::mem::take(&mut plan.manifest);
-        match self.commit(&head_key, Some(expected_version), plan)? {
-            Ok(version) => {
-                stream.set_resource_version(version);
-                self.remember(
-                    &head_key,
-                    Cached {
-                        version,
-                        head,
-                        manifest,
-                        stream: stream.clone(),
-                    },
-                );
-                Ok(Stored::new(stream, version))
-            }
+        match self.write(&head_key, Some(expected_version), stream, plan)? {
+            Ok(stored) => Ok(stored),
             Err(None) => Err(not_found(name.as_str())),
             Err(Some(current)) => Err(StoreError::Conflict {
                 resource: "imagestreams",

@@ -8,7 +8,6 @@ mod support;
 mod workload;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use imagestream::chrono::DateTime;
 use imagestream::ports::{StoreError, StreamStore};
@@ -39,55 +38,6 @@ fn push(stream: &mut ImageStream, tag: &str, n: u64) {
 
 fn tagged(tags: usize) -> ImageStream {
     ImageStream::try_from(workload::big_stream(tags, 3)).unwrap()
-}
-
-/// Decodes standard base64 (with padding), as etcdctl prints keys.
-fn base64_decode(s: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.bytes().filter(|&c| c != b'=') {
-        let v = u32::try_from(ALPHABET.iter().position(|&a| a == c).expect("base64")).unwrap();
-        bits = (bits << 6) | v;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push(u8::try_from(bits >> n).unwrap());
-            bits &= (1 << n) - 1;
-        }
-    }
-    String::from_utf8(out).expect("utf-8 key")
-}
-
-/// Key -> `mod_revision` of every key under `prefix` (through etcdctl).
-fn key_revisions(etcd: &Etcd, prefix: &str) -> BTreeMap<String, u64> {
-    let out = Command::new("etcdctl")
-        .args([
-            "--endpoints",
-            &etcd.endpoint(),
-            "get",
-            prefix,
-            "--prefix",
-            "--keys-only",
-            "-w",
-            "json",
-        ])
-        .output()
-        .expect("etcdctl");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("etcdctl json");
-    v["kvs"]
-        .as_array()
-        .map(|kvs| {
-            kvs.iter()
-                .map(|kv| {
-                    // etcdctl prints keys base64-encoded in JSON.
-                    let key = base64_decode(kv["key"].as_str().unwrap());
-                    (key, kv["mod_revision"].as_u64().unwrap())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]
@@ -130,7 +80,7 @@ fn pages_are_read_at_the_revision_of_the_first() {
 /// The keys under `prefix` cut into tag blobs and manifest buckets (the
 /// keys whose last-but-one segment starts with `~`).
 fn blobs_and_buckets(etcd: &Etcd, prefix: &str) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
-    key_revisions(etcd, &format!("{prefix}tags/"))
+    etcd.key_revisions(&format!("{prefix}tags/"))
         .into_iter()
         .partition(|(k, _)| !k.contains("/~"))
 }
@@ -300,7 +250,7 @@ fn staged_writes_leave_nothing_behind_and_read_whole() {
         "exactly the buckets the head names: {buckets:?}"
     );
     store.delete(&ns(), &name, None).unwrap();
-    assert!(key_revisions(&etcd, &format!("{prefix}tags/")).is_empty());
+    assert!(etcd.key_revisions(&format!("{prefix}tags/")).is_empty());
 }
 
 #[test]

@@ -5,7 +5,6 @@ mod support;
 #[path = "../../../tests/it/util/workloads.rs"]
 mod workload;
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,25 +14,6 @@ use imagestream::reference::{Digest, ImageReference, Namespace, StreamName, TagN
 use imagestream::stream::{ImageStream, TagEvent};
 use imagestream_etcd::EtcdConfig;
 use support::{Etcd, unique_prefix};
-
-/// Keys under `prefix` (through etcdctl, independent of the adapter).
-fn count_keys(etcd: &Etcd, prefix: &str) -> usize {
-    let out = Command::new("etcdctl")
-        .args([
-            "--endpoints",
-            &etcd.endpoint(),
-            "get",
-            prefix,
-            "--prefix",
-            "--keys-only",
-            "-w",
-            "json",
-        ])
-        .output()
-        .expect("etcdctl");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("etcdctl json");
-    usize::try_from(v["count"].as_u64().unwrap_or(0)).unwrap()
-}
 
 #[test]
 fn a_stream_of_tens_of_megabytes_round_trips_and_updates() {
@@ -58,7 +38,7 @@ fn a_stream_of_tens_of_megabytes_round_trips_and_updates() {
     assert_eq!(got, created, "the whole stream comes back");
     assert_eq!(got.value.histories().len(), tags);
     assert_eq!(
-        count_keys(&etcd, &format!("{prefix}tags/")),
+        etcd.key_revisions(&format!("{prefix}tags/")).len(),
         tags + 256,
         "one key per tag, and one per manifest bucket (10,000 tags fill all 256)"
     );
@@ -85,7 +65,7 @@ fn a_stream_of_tens_of_megabytes_round_trips_and_updates() {
         "the update was one transaction"
     );
     assert_eq!(
-        count_keys(&etcd, &format!("{prefix}tags/")),
+        etcd.key_revisions(&format!("{prefix}tags/")).len(),
         tags + 256,
         "the old blob and the old bucket went"
     );
@@ -99,7 +79,7 @@ fn a_stream_of_tens_of_megabytes_round_trips_and_updates() {
     ));
     store.delete(&ns, &name, None).unwrap();
     assert_eq!(
-        count_keys(&etcd, &prefix),
+        etcd.key_revisions(&prefix).len(),
         1,
         "only the revision mark is left"
     );

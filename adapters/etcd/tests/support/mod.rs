@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -17,6 +18,25 @@ const INSTALL: &str = "apt-get install etcd-server etcd-client protobuf-compiler
 fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     l.local_addr().expect("a bound address").port()
+}
+
+/// Decodes standard base64 (with padding), as etcdctl prints keys.
+fn base64_decode(s: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = ALPHABET.iter().position(|&a| a == c).expect("base64");
+        bits = (bits << 6) | u32::try_from(v).expect("below 64");
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push(u8::try_from(bits >> n).expect("8 bits"));
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).expect("utf-8 key")
 }
 
 /// A unique key prefix, so tests sharing one etcd never see each other.
@@ -147,6 +167,37 @@ impl Etcd {
     /// The first member's client URL.
     pub fn endpoint(&self) -> String {
         self.members[0].client_url()
+    }
+
+    /// Key -> `mod_revision` of every key under `prefix`, read through
+    /// etcdctl (independent of the adapter).
+    pub fn key_revisions(&self, prefix: &str) -> BTreeMap<String, u64> {
+        let out = Command::new("etcdctl")
+            .args([
+                "--endpoints",
+                &self.endpoint(),
+                "get",
+                prefix,
+                "--prefix",
+                "--keys-only",
+                "-w",
+                "json",
+            ])
+            .output()
+            .unwrap_or_else(|e| panic!("etcdctl: {e} (install: {INSTALL})"));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("etcdctl json");
+        v["kvs"]
+            .as_array()
+            .map(|kvs| {
+                kvs.iter()
+                    .map(|kv| {
+                        // etcdctl prints keys base64-encoded in JSON.
+                        let key = base64_decode(kv["key"].as_str().expect("a key"));
+                        (key, kv["mod_revision"].as_u64().expect("a revision"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// A store on every member under a fresh prefix.
