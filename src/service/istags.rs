@@ -153,11 +153,7 @@ where
     ) -> Result<api::ImageStreamTag, ServiceError> {
         let name = istag.metadata.name.clone();
         let parsed = name_and_tag(&name)?;
-        self.authorize(
-            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
-                .in_namespace(namespace)
-                .named(&name),
-        )?;
+        self.authorize_tag_update(subject, namespace, &name)?;
         let (stream, tag) = (parsed.stream_name(), parsed.tag_name());
         let asked = istag.metadata.resource_version.clone();
         let current = match self.read(namespace, stream) {

@@ -202,17 +202,9 @@ where
         tag: &TagName,
         spec: &SpecTag,
     ) -> Result<Changes, ServiceError> {
-        let istag = format!("{name}:{tag}");
-        self.authorize(
-            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
-                .in_namespace(namespace)
-                .named(&istag),
-        )?;
-        let ((), changes, _) =
-            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
-                Ok(((), is.set_spec_tag(tag.clone(), spec.clone(), ctx)?))
-            })?;
-        Ok(changes)
+        self.edit_tag(subject, namespace, name, tag, |is, ctx| {
+            Ok(is.set_spec_tag(tag.clone(), spec.clone(), ctx)?)
+        })
     }
 
     /// Prunes a stream's history (see [`ImageStream::prune`]). Pruning

@@ -7,7 +7,7 @@ use crate::ports::{
     Subject, Verb,
 };
 use crate::reference::{IsTagName, Namespace, StreamName, TagName};
-use crate::stream::{Changes, Hold, ImageStream, RollbackTarget, SpecTag};
+use crate::stream::{Changes, Hold, ImageStream, RollbackTarget, SpecContext, SpecTag};
 
 impl<S, R, A, C> ImageStreams<S, R, A, C>
 where
@@ -16,6 +16,39 @@ where
     A: Authorizer,
     C: Clock,
 {
+    /// Authorizes `update` on `imagestreamtags/<istag>`: what every verb
+    /// that edits one tag asks first.
+    pub(super) fn authorize_tag_update(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        istag: &str,
+    ) -> Result<(), ServiceError> {
+        self.authorize(
+            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
+                .in_namespace(namespace)
+                .named(istag),
+        )
+    }
+
+    /// One tag's edit: authorized as an update of `<name>:<tag>`, then
+    /// written with the service's retries.
+    pub(super) fn edit_tag(
+        &self,
+        subject: &Subject,
+        namespace: &Namespace,
+        name: &StreamName,
+        tag: &TagName,
+        mut change: impl FnMut(&mut ImageStream, &SpecContext<'_>) -> Result<Changes, ServiceError>,
+    ) -> Result<Changes, ServiceError> {
+        self.authorize_tag_update(subject, namespace, &format!("{name}:{tag}"))?;
+        let ((), changes, _) =
+            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
+                Ok(((), change(is, ctx)?))
+            })?;
+        Ok(changes)
+    }
+
     /// Rolls a tag back to an older entry of its history (see
     /// [`ImageStream::rollback`]).
     ///
@@ -30,17 +63,9 @@ where
         tag: &TagName,
         target: &RollbackTarget,
     ) -> Result<Changes, ServiceError> {
-        let istag = format!("{name}:{tag}");
-        self.authorize(
-            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
-                .in_namespace(namespace)
-                .named(&istag),
-        )?;
-        let ((), changes, _) =
-            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
-                Ok(((), is.rollback(tag, target, ctx.now)?))
-            })?;
-        Ok(changes)
+        self.edit_tag(subject, namespace, name, tag, |is, ctx| {
+            Ok(is.rollback(tag, target, ctx.now)?)
+        })
     }
 
     /// [`rollback`](Self::rollback) and a hold on the tag in one write (see
@@ -59,17 +84,9 @@ where
         target: &RollbackTarget,
         hold: &Hold,
     ) -> Result<Changes, ServiceError> {
-        let istag = format!("{name}:{tag}");
-        self.authorize(
-            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
-                .in_namespace(namespace)
-                .named(&istag),
-        )?;
-        let ((), changes, _) =
-            self.write(subject, namespace, name, &Expect::Anything, |is, ctx| {
-                Ok(((), is.rollback_and_hold(tag, target, hold, ctx.now)?))
-            })?;
-        Ok(changes)
+        self.edit_tag(subject, namespace, name, tag, |is, ctx| {
+            Ok(is.rollback_and_hold(tag, target, hold, ctx.now)?)
+        })
     }
 
     /// Sets or (with `None`) releases the hold on a spec tag (see
@@ -86,23 +103,13 @@ where
         tag: &TagName,
         hold: Option<&Hold>,
     ) -> Result<Changes, ServiceError> {
-        let istag = format!("{name}:{tag}");
-        self.authorize(
-            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
-                .in_namespace(namespace)
-                .named(&istag),
-        )?;
-        let ((), changes, _) =
-            self.write(subject, namespace, name, &Expect::Anything, |is, _| {
-                let changes =
-                    is.set_hold(tag.as_str(), hold)
-                        .map_err(|e| ServiceError::NotFound {
-                            resource: "imagestreamtags",
-                            name: format!("{}:{}", e.stream, e.tag),
-                        })?;
-                Ok(((), changes))
-            })?;
-        Ok(changes)
+        self.edit_tag(subject, namespace, name, tag, |is, _| {
+            is.set_hold(tag.as_str(), hold)
+                .map_err(|e| ServiceError::NotFound {
+                    resource: "imagestreamtags",
+                    name: format!("{}:{}", e.stream, e.tag),
+                })
+        })
     }
 
     /// Deletes a tag (`oc tag -d`): spec and history; followers keep theirs.
@@ -242,12 +249,7 @@ where
         tag: &TagName,
         spec: &SpecTag,
     ) -> Result<(), ServiceError> {
-        let istag = format!("{stream}:{tag}");
-        self.authorize(
-            &Attributes::new(subject, Verb::Update, Resource::ImageStreamTags)
-                .in_namespace(namespace)
-                .named(&istag),
-        )?;
+        self.authorize_tag_update(subject, namespace, &format!("{stream}:{tag}"))?;
         match self.store.get(namespace, stream) {
             Err(StoreError::NotFound { .. }) => {}
             Ok(_) => {
