@@ -8,6 +8,10 @@
 use arbitrary::{Arbitrary, Error, Result, Unstructured};
 
 use crate::api;
+#[cfg(feature = "policy")]
+use crate::generated::{
+    ComparatorPlan, OrderPlan, POLICY_OPS, POLICY_PATTERN_KINDS, PRERELEASES, PolicyPlan,
+};
 use crate::generated::{HUB_HOSTS, RefPlan, SourcePlan, StreamPlan, TagPlan};
 use crate::reference::{
     Algorithm, Digest, DockerReference, ImageReference, IsImageName, IsTagName, Namespace,
@@ -257,51 +261,54 @@ impl<'a> Arbitrary<'a> for ImageStream {
     }
 }
 
-/// `M`, `M.m` or `M.m.p` (numbers below 30).
+/// 1 to 3 version numbers below 30.
 #[cfg(feature = "policy")]
-fn policy_version(u: &mut Unstructured<'_>) -> Result<String> {
-    let mut v = u.int_in_range(0u8..=29)?.to_string();
-    for _ in 0..u.int_in_range(0u8..=2)? {
-        v.push('.');
-        v.push_str(&u.int_in_range(0u8..=29)?.to_string());
+fn policy_numbers(u: &mut Unstructured<'_>, most: u8) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    for _ in 0..u.int_in_range(1..=most)? {
+        v.push(u.int_in_range(0u8..=29)?);
     }
     Ok(v)
 }
 
 /// One comparator in each form the policy grammar reads.
 #[cfg(feature = "policy")]
-fn policy_comparator(u: &mut Unstructured<'_>) -> Result<String> {
-    Ok(match u.int_in_range(0u8..=4)? {
-        0 => policy_version(u)?,
-        1 => {
-            let op = *u.choose(&[">=", "<", "=", ">", "<=", "~", "^"])?;
-            format!("{op}{}", policy_version(u)?)
-        }
+fn policy_comparator(u: &mut Unstructured<'_>) -> Result<ComparatorPlan> {
+    Ok(match u.int_in_range(0u8..=3)? {
+        0 => ComparatorPlan::Bare(policy_numbers(u, 3)?),
+        1 => ComparatorPlan::Op(u.choose_index(POLICY_OPS.len())?, policy_numbers(u, 3)?),
         2 => {
-            let (a, b, c) = (
-                u.int_in_range(0u8..=29)?,
-                u.int_in_range(0u8..=29)?,
-                u.int_in_range(0u8..=29)?,
-            );
-            format!(
-                ">={a}.{b}.{c}-{}",
-                u.choose(&["rc.1", "alpha", "beta.2", "0"])?
-            )
+            let mut v = [0u8; 3];
+            for n in &mut v {
+                *n = u.int_in_range(0u8..=29)?;
+            }
+            ComparatorPlan::Pre(v, u.choose_index(PRERELEASES.len())?)
         }
-        3 => format!("{}.x", u.int_in_range(0u8..=29)?),
-        _ => "*".to_owned(),
+        _ => {
+            let mut v = policy_numbers(u, 2)?;
+            v.truncate(usize::from(u.int_in_range(0u8..=2)?));
+            ComparatorPlan::Wildcard(v)
+        }
     })
+}
+
+/// `[a-z0-9]{1,8}`: text a regex reads literally, and a platform part.
+#[cfg(feature = "policy")]
+fn policy_literal(u: &mut Unstructured<'_>) -> Result<String> {
+    let mut s = String::new();
+    let n = u.int_in_range(1..=8)?;
+    push_from(u, &mut s, LOWER_ALNUM, n)?;
+    Ok(s)
 }
 
 #[cfg(feature = "policy")]
 impl<'a> Arbitrary<'a> for crate::stream::TagPolicy {
     /// Policies of every order (`semver` ranges with alternatives, wildcards
     /// and pre-release comparators; `numerical`, `alphabetical`, `newest`)
-    /// and every setting, written canonically and parsed.
+    /// and every setting, written canonically and parsed (the plan the
+    /// `proptest` strategy fills too).
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let dir = |u: &mut Unstructured<'a>| u.choose(&["asc", "desc"]).copied();
-        let mut lines = Vec::new();
-        let semver = match u.int_in_range(0u8..=3)? {
+        let order = match u.int_in_range(0u8..=3)? {
             0 => {
                 let mut alternatives = Vec::new();
                 for _ in 0..u.int_in_range(1u8..=2)? {
@@ -309,73 +316,49 @@ impl<'a> Arbitrary<'a> for crate::stream::TagPolicy {
                     for _ in 0..u.int_in_range(1u8..=3)? {
                         comparators.push(policy_comparator(u)?);
                     }
-                    alternatives.push(comparators.join(" "));
+                    alternatives.push(comparators);
                 }
-                lines.push(format!("semver {}", alternatives.join(" || ")));
-                true
+                OrderPlan::Semver(alternatives)
             }
-            1 => {
-                lines.push(format!("numerical {}", dir(u)?));
-                false
-            }
-            2 => {
-                lines.push(format!("alphabetical {}", dir(u)?));
-                false
-            }
-            _ => {
-                lines.push("newest".to_owned());
-                false
-            }
+            1 => OrderPlan::Numerical(bool::arbitrary(u)?),
+            2 => OrderPlan::Alphabetical(bool::arbitrary(u)?),
+            _ => OrderPlan::Newest,
         };
-        if semver && bool::arbitrary(u)? {
-            lines.push("prerelease".to_owned());
-        }
-        let literal = |u: &mut Unstructured<'a>| -> Result<String> {
-            let mut s = String::new();
-            push_from(u, &mut s, LOWER_ALNUM, 1)?;
-            let n = u.int_in_range(0..=7)?;
-            push_from(u, &mut s, LOWER_ALNUM, n)?;
-            Ok(s)
+        let prerelease = bool::arbitrary(u)?;
+        let pattern = if bool::arbitrary(u)? {
+            Some((
+                u.int_in_range(0..=POLICY_PATTERN_KINDS - 1)?,
+                policy_literal(u)?,
+                Option::<u8>::arbitrary(u)?.map(usize::from),
+            ))
+        } else {
+            None
         };
-        match u.int_in_range(0u8..=3)? {
-            0 => {}
-            1 => lines.push(format!("pattern ^{}", literal(u)?)),
-            2 => {
-                lines.push(format!("pattern ^{}-(?P<version>.*)$", literal(u)?));
-                if bool::arbitrary(u)? {
-                    lines.push(format!(
-                        "extract {}",
-                        u.choose(&["$version", "${version}", "$1"])?
-                    ));
-                }
-            }
-            _ => {
-                lines.push(r"pattern ^main-(?P<sha>[a-f0-9]+)-(?P<ts>[0-9]+)$".to_owned());
-                if bool::arbitrary(u)? {
-                    lines.push(format!(
-                        "extract {}",
-                        u.choose(&["$ts", "${ts}-$sha", "$2"])?
-                    ));
-                }
-            }
-        }
+        let mut excludes = Vec::new();
         for _ in 0..u.int_in_range(0u8..=2)? {
-            lines.push(format!("exclude -{}$", literal(u)?));
+            excludes.push(policy_literal(u)?);
         }
-        if bool::arbitrary(u)? {
-            lines.push("signatures".to_owned());
-        }
-        if bool::arbitrary(u)? {
-            let (os, arch) = (literal(u)?, literal(u)?);
-            lines.push(if bool::arbitrary(u)? {
-                format!("platform {os}/{arch}/{}", literal(u)?)
+        let signatures = bool::arbitrary(u)?;
+        let platform = if bool::arbitrary(u)? {
+            let (os, arch) = (policy_literal(u)?, policy_literal(u)?);
+            let variant = if bool::arbitrary(u)? {
+                Some(policy_literal(u)?)
             } else {
-                format!("platform {os}/{arch}")
-            });
-        }
-        if bool::arbitrary(u)? {
-            lines.push("candidates stream".to_owned());
-        }
-        parsed(Self::parse(&lines.join("\n")))
+                None
+            };
+            Some((os, arch, variant))
+        } else {
+            None
+        };
+        let plan = PolicyPlan {
+            order,
+            prerelease,
+            pattern,
+            excludes,
+            signatures,
+            platform,
+            stream: bool::arbitrary(u)?,
+        };
+        parsed(Self::parse(&plan.render()))
     }
 }

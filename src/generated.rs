@@ -252,3 +252,153 @@ impl StreamPlan {
         w
     }
 }
+
+/// The operators a policy comparator may carry.
+#[cfg(feature = "policy")]
+pub(crate) const POLICY_OPS: [&str; 7] = [">=", "<", "=", ">", "<=", "~", "^"];
+
+/// The pre-releases a policy comparator may name.
+#[cfg(feature = "policy")]
+pub(crate) const PRERELEASES: [&str; 4] = ["rc.1", "alpha", "beta.2", "0"];
+
+/// One semver comparator of a policy, in the forms Flux and Argo CD write.
+#[cfg(feature = "policy")]
+#[derive(Debug, Clone)]
+pub(crate) enum ComparatorPlan {
+    /// A bare version (`M`, `M.m` or `M.m.p`: `numbers` holds 1 to 3).
+    Bare(Vec<u8>),
+    /// An operator (index into [`POLICY_OPS`]) and a version.
+    Op(usize, Vec<u8>),
+    /// `>=M.m.p-<pre>` (index into [`PRERELEASES`]).
+    Pre([u8; 3], usize),
+    /// `*`, `M.x` or `M.m.x` (the numbers before the wildcard).
+    Wildcard(Vec<u8>),
+}
+
+#[cfg(feature = "policy")]
+impl ComparatorPlan {
+    fn render(&self) -> String {
+        let dotted = |n: &[u8]| {
+            n.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        match self {
+            Self::Bare(v) => dotted(v),
+            Self::Op(op, v) => format!("{}{}", POLICY_OPS[op % POLICY_OPS.len()], dotted(v)),
+            Self::Pre(v, pre) => {
+                format!(">={}-{}", dotted(v), PRERELEASES[pre % PRERELEASES.len()])
+            }
+            Self::Wildcard(v) if v.is_empty() => "*".to_owned(),
+            Self::Wildcard(v) => format!("{}.x", dotted(v)),
+        }
+    }
+}
+
+/// A policy's order line.
+#[cfg(feature = "policy")]
+#[derive(Debug, Clone)]
+pub(crate) enum OrderPlan {
+    Newest,
+    /// Alternatives of comparators (each non-empty).
+    Semver(Vec<Vec<ComparatorPlan>>),
+    /// `true` for `asc`.
+    Numerical(bool),
+    /// `true` for `asc`.
+    Alphabetical(bool),
+}
+
+/// The filter patterns a policy may have, by kind, around a literal
+/// (`[a-z0-9][a-z0-9-]*`), each with the groups an `extract` may name.
+#[cfg(feature = "policy")]
+pub(crate) fn policy_pattern(kind: u8, literal: &str) -> (String, &'static [&'static str]) {
+    match kind {
+        0 => (format!("^{literal}"), &[]),
+        1 => (format!("{literal}$"), &[]),
+        2 => (r"^v?[0-9]+\.[0-9]+\.[0-9]+$".to_owned(), &[]),
+        3 => (r"^([0-9]+)$".to_owned(), &["$1"]),
+        4 => (
+            r"^main-(?P<sha>[a-f0-9]+)-(?P<ts>[0-9]+)$".to_owned(),
+            &["$ts", "${ts}", "$sha", "$2", "${ts}-$sha"],
+        ),
+        _ => (
+            format!("^{literal}-(?P<version>.*)$"),
+            &["$version", "${version}", "$1"],
+        ),
+    }
+}
+
+/// The kinds [`policy_pattern`] knows.
+#[cfg(feature = "policy")]
+pub(crate) const POLICY_PATTERN_KINDS: u8 = 6;
+
+/// A tag policy to render as its canonical text (settings in the parser's
+/// order, one per line).
+#[cfg(feature = "policy")]
+#[derive(Debug, Clone)]
+pub(crate) struct PolicyPlan {
+    pub(crate) order: OrderPlan,
+    /// Only rendered with a semver order.
+    pub(crate) prerelease: bool,
+    /// Kind, literal, and which of its groups to extract (modulo their
+    /// number; none when the pattern has no group).
+    pub(crate) pattern: Option<(u8, String, Option<usize>)>,
+    /// Literals; each renders as `exclude -<literal>$`.
+    pub(crate) excludes: Vec<String>,
+    pub(crate) signatures: bool,
+    /// OS, architecture and variant, each `[a-z0-9][a-z0-9_.-]*`.
+    pub(crate) platform: Option<(String, String, Option<String>)>,
+    pub(crate) stream: bool,
+}
+
+#[cfg(feature = "policy")]
+impl PolicyPlan {
+    /// The canonical policy text.
+    pub(crate) fn render(&self) -> String {
+        let dir = |asc: bool| if asc { "asc" } else { "desc" };
+        let mut lines = vec![match &self.order {
+            OrderPlan::Newest => "newest".to_owned(),
+            OrderPlan::Semver(alternatives) => {
+                let alternatives: Vec<String> = alternatives
+                    .iter()
+                    .map(|a| {
+                        a.iter()
+                            .map(ComparatorPlan::render)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                format!("semver {}", alternatives.join(" || "))
+            }
+            OrderPlan::Numerical(asc) => format!("numerical {}", dir(*asc)),
+            OrderPlan::Alphabetical(asc) => format!("alphabetical {}", dir(*asc)),
+        }];
+        if self.prerelease && matches!(self.order, OrderPlan::Semver(_)) {
+            lines.push("prerelease".to_owned());
+        }
+        if let Some((kind, literal, extract)) = &self.pattern {
+            let (pattern, groups) = policy_pattern(*kind, literal);
+            lines.push(format!("pattern {pattern}"));
+            if let Some(pick) = extract
+                && !groups.is_empty()
+            {
+                lines.push(format!("extract {}", groups[pick % groups.len()]));
+            }
+        }
+        lines.extend(self.excludes.iter().map(|e| format!("exclude -{e}$")));
+        if self.signatures {
+            lines.push("signatures".to_owned());
+        }
+        if let Some((os, arch, variant)) = &self.platform {
+            lines.push(match variant {
+                Some(v) => format!("platform {os}/{arch}/{v}"),
+                None => format!("platform {os}/{arch}"),
+            });
+        }
+        if self.stream {
+            lines.push("candidates stream".to_owned());
+        }
+        lines.join("\n")
+    }
+}

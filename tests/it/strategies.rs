@@ -606,6 +606,8 @@ fn policy_edge_classes_are_covered_and_shrink() {
         Err(proptest::test_runner::TestError::Fail(_, p)) => p.to_string(),
         other => panic!("the property must fail: {other:?}"),
     };
-    // The first order, the shortest pattern of the first kind, nothing else.
-    assert_eq!(shrunk, "newest\npattern ^a", "{shrunk:?}");
+    // The first order, the shortest pattern of the first kind (one
+    // character, `a` or `0` by where shrinking started), nothing else.
+    let literal = shrunk.strip_prefix("newest\npattern ^");
+    assert!(literal.is_some_and(|l| l == "a" || l == "0"), "{shrunk:?}");
 }
