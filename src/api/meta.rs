@@ -256,10 +256,36 @@ pub struct LocalObjectReference {
     pub name: String,
 }
 
-/// A Kubernetes `Status` (result of an import).
+/// A Kubernetes `Status` (`metav1.Status`: the result of an import).
+///
+/// Written as Go writes it: `kind` and `apiVersion` when set, `metadata`
+/// always (Go's `omitempty` never omits a struct, so an import's
+/// `status.images[].status` reads `{"metadata":{},"status":"Success"}`),
+/// `details` when present.
+///
+/// ```
+/// use imagestream::api::Status;
+///
+/// let ok = r#"{"metadata":{},"status":"Success"}"#;
+/// assert_eq!(serde_json::to_string(&serde_json::from_str::<Status>(ok)?)?, ok);
+/// assert_eq!(serde_json::to_string(&Status::default())?, r#"{"metadata":{}}"#);
+/// let failed = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"m","reason":"NotFound","details":{"name":"x","kind":"images","causes":[{"reason":"FieldValueInvalid","field":"spec"}],"retryAfterSeconds":2},"code":404}"#;
+/// let status: Status = serde_json::from_str(failed)?;
+/// assert_eq!(status.details.as_ref().map(|d| d.causes.len()), Some(1));
+/// assert_eq!(serde_json::to_string(&status)?, failed);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Status {
+    /// `Status`, when the server writes the type (a top-level status).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// `v1`, with `kind`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// List metadata (empty in an import's statuses).
+    pub metadata: ListMeta,
     /// `Success` or `Failure`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub status: String,
@@ -269,9 +295,72 @@ pub struct Status {
     /// A machine-readable reason (`NotFound`, `Unauthorized`, …).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// More about the failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<StatusDetails>,
     /// The HTTP status code.
     #[serde(skip_serializing_if = "is_zero_i32")]
     pub code: i32,
+}
+
+/// List metadata (`metav1.ListMeta`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ListMeta {
+    /// Deprecated self link.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub self_link: String,
+    /// The list's resource version.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resource_version: String,
+    /// The token for the next page.
+    #[serde(rename = "continue", skip_serializing_if = "String::is_empty")]
+    pub continue_: String,
+    /// How many items the list has beyond this page, when the server says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_item_count: Option<i64>,
+}
+
+/// What a failed [`Status`] is about (`metav1.StatusDetails`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StatusDetails {
+    /// The object's name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// The object's API group.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub group: String,
+    /// The object's kind (or resource).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// The object's uid.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    /// The individual causes.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
+    pub causes: Vec<StatusCause>,
+    /// Seconds to wait before retrying.
+    #[serde(skip_serializing_if = "is_zero_i32")]
+    pub retry_after_seconds: i32,
+}
+
+/// One cause of a failure (`metav1.StatusCause`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StatusCause {
+    /// A machine-readable cause (`FieldValueInvalid`, …).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// A human-readable description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// The field at fault, e.g. `spec.tags[0].name`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub field: String,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference

@@ -81,8 +81,8 @@ pub use import::{
 };
 pub use mapping::ImageStreamMapping;
 pub use meta::{
-    API_VERSION, LocalObjectReference, ManagedFieldsEntry, ObjectMeta, ObjectReference,
-    OwnerReference, Status,
+    API_VERSION, ListMeta, LocalObjectReference, ManagedFieldsEntry, ObjectMeta, ObjectReference,
+    OwnerReference, Status, StatusCause, StatusDetails,
 };
 pub use stream::{
     ImageLookupPolicy, ImageStream, ImageStreamSpec, ImageStreamStatus, NamedTagEventList,

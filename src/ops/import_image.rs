@@ -690,6 +690,7 @@ pub fn image_import_status(tag: Option<&TagName>, result: &ImportResult) -> api:
                 message: message.clone(),
                 reason: reason.clone(),
                 code: code_of(reason),
+                ..api::Status::default()
             },
             image: None,
             tag,
