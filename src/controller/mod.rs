@@ -623,12 +623,16 @@ where
         let mut changes = store.changes_since(self.state.revision);
         // A compaction racing the re-list is retried a few times.
         for _ in 0..3 {
-            let Err(StoreError::Compacted { oldest, .. }) = changes else {
+            let Err(StoreError::Compacted { current, .. }) = changes else {
                 break;
             };
+            // The re-list reflects at least `current` (the port's
+            // contract): resume there. Resuming from `oldest` would replay
+            // what the re-list saw, and on a store whose window slides
+            // (an API server's watch cache) could be compacted again.
             self.resync(now)?;
-            self.state.revision = oldest;
-            changes = store.changes_since(oldest);
+            self.state.revision = current;
+            changes = store.changes_since(current);
         }
         for change in changes? {
             let version = change.resource_version();

@@ -1041,16 +1041,33 @@ fn a_new_object_is_evaluated_when_the_queue_says_its_triggers_changed() {
     assert!(c.tick(w.clock.now()).unwrap().fired.is_empty());
 }
 
-/// A store that cannot list namespaces (the port's default).
-struct NoNamespaces(MemoryStore);
+/// A `MemoryStore` with quirks of other backends: it may be unable to list
+/// namespaces (the port's default), and its change window may slide (an
+/// API server's watch cache: once armed, every revision before the current
+/// one is compacted, with `oldest` just after the one asked for).
+struct Quirky {
+    inner: MemoryStore,
+    lists_namespaces: bool,
+    sliding: std::sync::atomic::AtomicBool,
+}
 
-impl imagestream::ports::StreamStore for NoNamespaces {
+impl Quirky {
+    fn new(inner: MemoryStore, lists_namespaces: bool) -> Self {
+        Self {
+            inner,
+            lists_namespaces,
+            sliding: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+impl imagestream::ports::StreamStore for Quirky {
     fn get(
         &self,
         namespace: &Namespace,
         name: &StreamName,
     ) -> Result<imagestream::ports::Stored<ImageStream>, imagestream::ports::StoreError> {
-        self.0.get(namespace, name)
+        self.inner.get(namespace, name)
     }
     fn list(
         &self,
@@ -1061,20 +1078,20 @@ impl imagestream::ports::StreamStore for NoNamespaces {
         imagestream::ports::Page<imagestream::ports::Stored<ImageStream>>,
         imagestream::ports::StoreError,
     > {
-        self.0.list(namespace, limit, token)
+        self.inner.list(namespace, limit, token)
     }
     fn create(
         &self,
         stream: ImageStream,
     ) -> Result<imagestream::ports::Stored<ImageStream>, imagestream::ports::StoreError> {
-        self.0.create(stream)
+        self.inner.create(stream)
     }
     fn update(
         &self,
         stream: ImageStream,
         expected: u64,
     ) -> Result<imagestream::ports::Stored<ImageStream>, imagestream::ports::StoreError> {
-        self.0.update(stream, expected)
+        self.inner.update(stream, expected)
     }
     fn delete(
         &self,
@@ -1082,38 +1099,60 @@ impl imagestream::ports::StreamStore for NoNamespaces {
         name: &StreamName,
         uid: Option<&str>,
     ) -> Result<(), imagestream::ports::StoreError> {
-        self.0.delete(namespace, name, uid)
+        self.inner.delete(namespace, name, uid)
     }
     fn changes_since(
         &self,
         revision: u64,
     ) -> Result<Vec<imagestream::ports::StoreChange>, imagestream::ports::StoreError> {
-        self.0.changes_since(revision)
+        if self.sliding.load(std::sync::atomic::Ordering::SeqCst) {
+            let current = self.inner.changes_since(0).map_or(0, |c| {
+                c.last()
+                    .map_or(0, imagestream::ports::StoreChange::resource_version)
+            });
+            if revision < current {
+                return Err(imagestream::ports::StoreError::Compacted {
+                    requested: revision,
+                    oldest: (revision + 1).min(current),
+                    current,
+                });
+            }
+        }
+        self.inner.changes_since(revision)
+    }
+    fn namespaces(&self) -> Result<Vec<Namespace>, imagestream::ports::StoreError> {
+        if self.lists_namespaces {
+            self.inner.namespaces()
+        } else {
+            Err(imagestream::ports::StoreError::Unavailable(
+                "this store cannot list namespaces".into(),
+            ))
+        }
     }
 }
 
-impl imagestream::ports::ImageStore for NoNamespaces {
+impl imagestream::ports::ImageStore for Quirky {
     fn get_image(
         &self,
         name: &Digest,
     ) -> Result<imagestream::api::Image, imagestream::ports::StoreError> {
-        self.0.get_image(name)
+        self.inner.get_image(name)
     }
     fn put_image(
         &self,
         image: imagestream::api::Image,
     ) -> Result<imagestream::stream::ImageWrite, imagestream::ports::StoreError> {
-        self.0.put_image(image)
+        self.inner.put_image(image)
     }
     fn list_images(&self) -> Result<Vec<imagestream::api::Image>, imagestream::ports::StoreError> {
-        self.0.list_images()
+        self.inner.list_images()
     }
 }
 
 #[test]
 fn a_store_without_namespace_listing_is_resynced_in_the_known_namespaces() {
     use imagestream::ports::StreamStore;
-    let store = NoNamespaces(MemoryStore::with_log_capacity(2));
+    let store = Quirky::new(MemoryStore::with_log_capacity(2), false);
     assert!(matches!(
         store.namespaces(),
         Err(imagestream::ports::StoreError::Unavailable(_))
@@ -1164,4 +1203,39 @@ fn a_schedule_whose_interval_cannot_be_divided_is_refused_when_the_controller_is
         panic!("a zero interval is refused");
     };
     assert!(err.to_string().contains("interval"), "{err}");
+}
+
+#[test]
+fn after_a_compaction_the_controller_resumes_from_the_current_revision() {
+    // A window that slides past anything older than now: resuming from
+    // `oldest` would be compacted again (three times, then an error);
+    // from `current`, the port's contract, it is not.
+    let store = Arc::new(Quirky::new(MemoryStore::new(), true));
+    let clock = Arc::new(ManualClock::new(start()));
+    let registry = Arc::new(StaticRegistry::new());
+    let service = Arc::new(ImageStreams::new(
+        store.clone(),
+        registry.clone(),
+        Arc::new(Rbac::new()),
+        clock.clone(),
+    ));
+    let mut c = Controller::new(service.clone());
+    c.tick(clock.now()).unwrap();
+    let d = Digest::of_sha256(b"one");
+    for i in 0..5 {
+        let from = format!("quay.io/org/s{i}:1");
+        registry.insert(&r(&from), ImportedImage::new(d.clone(), MEDIA));
+        service
+            .tag(
+                &admin(),
+                &ns(),
+                &TagCommand::new([from.as_str(), &format!("s{i}:1")]),
+            )
+            .unwrap();
+    }
+    store
+        .sliding
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    c.tick(clock.now()).expect("resumed after the re-list");
+    assert_eq!(c.watched(), 5, "the re-list found the streams");
 }
