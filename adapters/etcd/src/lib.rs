@@ -154,7 +154,6 @@
 
 mod layout;
 mod lease;
-mod runtime;
 mod store;
 
 use std::sync::Arc;

@@ -16,8 +16,8 @@ use imagestream::stream::{ImageStream, ImageWrite, seal_image};
 use tokio::time::Instant;
 
 use crate::layout::{self, Head, HeadWrite, Keys, Manifest};
-use crate::runtime::Runtime;
 use crate::{ConnectError, EtcdConfig};
+use imagestream_blocking::Runtime;
 
 /// The largest message the adapter accepts from etcd (a stream is read in
 /// one response, and may be tens of MiB).
@@ -317,7 +317,7 @@ impl EtcdStore {
         endpoints: &[E],
         config: EtcdConfig,
     ) -> Result<Self, ConnectError> {
-        let runtime = Runtime::start()?;
+        let runtime = Runtime::start("imagestream-etcd")?;
         let eps: Vec<String> = endpoints.iter().map(|e| e.as_ref().to_owned()).collect();
         let options = ConnectOptions::new()
             .with_connect_timeout(config.request_timeout)
@@ -326,9 +326,9 @@ impl EtcdStore {
         let for_call = eps.clone();
         let client = runtime
             .run(async move { Client::connect(for_call, Some(options)).await })
-            .ok_or_else(|| ConnectError::Connect {
+            .map_err(|e| ConnectError::Connect {
                 endpoints: eps.clone(),
-                reason: "the client runtime stopped".into(),
+                reason: e.to_string(),
             })?
             .map_err(|e| ConnectError::Connect {
                 endpoints: eps.clone(),
@@ -377,11 +377,7 @@ impl EtcdStore {
                     )))
                 })
             })
-            .unwrap_or_else(|| {
-                Err(StoreError::Unavailable(
-                    "etcd: the client runtime stopped".into(),
-                ))
-            })
+            .unwrap_or_else(|e| Err(StoreError::Unavailable(format!("etcd: {e}"))))
     }
 
     /// The revision of the last stream write (0 when there was none).
