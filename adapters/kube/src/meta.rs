@@ -11,9 +11,11 @@
 //! Two representational differences, both invisible on the wire the API
 //! server writes: k8s-openapi tells an absent string, list or map (`None`)
 //! from an empty one (`Some("")`), ours does not (the server omits both);
-//! and `generation: 0` is absent in ours. Times outside years
-//! -9999..=9999 (which RFC 3339 cannot write) saturate into
-//! k8s-openapi's range.
+//! and `generation: 0` is absent in ours. k8s-openapi's times (jiff's)
+//! end at `9999-12-30T22:00:00.999999999Z`, a day before RFC 3339's and
+//! Go's: a later time saturates there in [`to_k8s`], and [`Residue`] keeps
+//! the original, so a cluster's `9999-12-31T23:59:59Z` comes back as it
+//! was.
 
 use std::collections::BTreeMap;
 
@@ -140,14 +142,28 @@ pub fn from_k8s(meta: &K8sMeta) -> api::ObjectMeta {
 /// What of our metadata k8s-openapi's cannot hold: the unknown fields at
 /// the top, and those of each owner reference and managed-fields entry
 /// (matched back by position and identity, so entries added, removed or
-/// reordered in between simply get none).
+/// reordered in between simply get none), and the times past
+/// k8s-openapi's last (restored only while the saturated time stands).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Residue {
     extra: BTreeMap<String, Value>,
+    /// `creationTimestamp`, when k8s-openapi's range cannot hold it.
+    creation: Option<DateTime<Utc>>,
+    /// `deletionTimestamp`, likewise.
+    deletion: Option<DateTime<Utc>>,
     /// (uid, extra) per owner reference, by position.
     owners: Vec<(String, BTreeMap<String, Value>)>,
-    /// (manager, operation, extra) per managed-fields entry, by position.
-    managers: Vec<(String, String, BTreeMap<String, Value>)>,
+    /// What each managed-fields entry keeps, by position.
+    managers: Vec<KeptManager>,
+}
+
+/// The residue of one managed-fields entry, and what identifies it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct KeptManager {
+    manager: String,
+    operation: String,
+    time: Option<DateTime<Utc>>,
+    extra: BTreeMap<String, Value>,
 }
 
 impl Residue {
@@ -162,16 +178,29 @@ impl Residue {
         let managers = meta
             .managed_fields
             .iter()
-            .map(|m| (m.manager.clone(), m.operation.clone(), m.extra.clone()))
+            .map(|m| KeptManager {
+                manager: m.manager.clone(),
+                operation: m.operation.clone(),
+                time: unheld(m.time),
+                extra: m.extra.clone(),
+            })
             .collect::<Vec<_>>();
+        let creation = unheld(meta.creation_timestamp);
+        let deletion = unheld(meta.deletion_timestamp);
         let nothing = meta.extra.is_empty()
+            && creation.is_none()
+            && deletion.is_none()
             && owners.iter().all(|(_, e)| e.is_empty())
-            && managers.iter().all(|(_, _, e)| e.is_empty());
+            && managers
+                .iter()
+                .all(|m| m.extra.is_empty() && m.time.is_none());
         if nothing {
             return Self::default();
         }
         Self {
             extra: meta.extra.clone(),
+            creation,
+            deletion,
             owners,
             managers,
         }
@@ -194,19 +223,34 @@ impl Residue {
                 .entry(key.clone())
                 .or_insert_with(|| value.clone());
         }
+        restore(&mut meta.creation_timestamp, self.creation);
+        restore(&mut meta.deletion_timestamp, self.deletion);
         for (owner, (uid, extra)) in meta.owner_references.iter_mut().zip(&self.owners) {
             if &owner.uid == uid {
                 owner.extra.clone_from(extra);
             }
         }
-        for (entry, (manager, operation, extra)) in
-            meta.managed_fields.iter_mut().zip(&self.managers)
-        {
-            if &entry.manager == manager && &entry.operation == operation {
-                entry.extra.clone_from(extra);
+        for (entry, kept) in meta.managed_fields.iter_mut().zip(&self.managers) {
+            if entry.manager == kept.manager && entry.operation == kept.operation {
+                entry.extra.clone_from(&kept.extra);
+                restore(&mut entry.time, kept.time);
             }
         }
         meta
+    }
+}
+
+/// `t` when k8s-openapi cannot hold it (it would come back saturated).
+fn unheld(t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    t.filter(|t| time_from_k8s(&time_to_k8s(*t)) != *t)
+}
+
+/// Puts the kept time back, unless the saturated one was changed since.
+fn restore(slot: &mut Option<DateTime<Utc>>, kept: Option<DateTime<Utc>>) {
+    if let Some(kept) = kept
+        && *slot == Some(time_from_k8s(&time_to_k8s(kept)))
+    {
+        *slot = Some(kept);
     }
 }
 
@@ -222,8 +266,9 @@ fn map(m: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
     (!m.is_empty()).then(|| m.clone())
 }
 
-/// A chrono time as k8s-openapi's (jiff); saturating outside jiff's years
-/// -9999..=9999.
+/// A chrono time as k8s-openapi's (jiff), saturating outside jiff's range
+/// (`-009999-01-02T01:59:59Z` to `9999-12-30T22:00:00.999999999Z`;
+/// [`Residue`] keeps what saturated).
 #[must_use]
 pub fn time_to_k8s(t: DateTime<Utc>) -> Time {
     // chrono splits a time into floored seconds and non-negative

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use imagestream::api::{self, ManagedFieldsEntry, ObjectMeta, OwnerReference, Value};
 use imagestream::chrono::{DateTime, Utc};
 use imagestream::strategy::{StreamSize, api_image_stream};
-use imagestream_kube::meta::{Residue, from_k8s, to_k8s};
+use imagestream_kube::meta::{Residue, from_k8s, time_from_k8s, time_to_k8s, to_k8s};
 use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
@@ -17,11 +17,14 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn time() -> impl Strategy<Value = Option<DateTime<Utc>>> {
-    // Years 0001..=9999, whole seconds and nanoseconds both.
-    option::of(
-        (-62_135_596_800_i64..253_402_300_799, 0u32..1_000_000_000)
-            .prop_map(|(s, n)| DateTime::from_timestamp(s, n).expect("in chrono's range")),
-    )
+    // Years 0001..=9999, whole seconds and nanoseconds both; one in four
+    // in the last two days, across the end of k8s-openapi's range
+    // (9999-12-30T22:00:00.999999999Z), which the residue covers.
+    let at = |(s, n)| DateTime::from_timestamp(s, n).expect("in chrono's range");
+    option::of(prop_oneof![
+        3 => (-62_135_596_800_i64..253_402_300_799, 0u32..1_000_000_000).prop_map(at),
+        1 => (253_402_128_000_i64..=253_402_300_799, 0u32..1_000_000_000).prop_map(at),
+    ])
 }
 
 fn value() -> impl Strategy<Value = Value> {
@@ -149,11 +152,20 @@ proptest! {
         prop_assert_eq!(Residue::of(&m).merge(from_k8s(&theirs)), m.clone());
         // And k8s-openapi's, as we make it, comes back unchanged.
         prop_assert_eq!(to_k8s(&from_k8s(&theirs)), theirs);
-        // Without the residue, only the unknown fields are gone.
+        // Without the residue, only the unknown fields are gone, and
+        // times past k8s-openapi's range saturate.
+        let saturate = |t: &mut Option<DateTime<Utc>>| {
+            *t = t.map(|t| time_from_k8s(&time_to_k8s(t)));
+        };
         let mut known = m;
         known.extra.clear();
+        saturate(&mut known.creation_timestamp);
+        saturate(&mut known.deletion_timestamp);
         known.owner_references.iter_mut().for_each(|o| o.extra.clear());
-        known.managed_fields.iter_mut().for_each(|e| e.extra.clear());
+        known.managed_fields.iter_mut().for_each(|e| {
+            e.extra.clear();
+            saturate(&mut e.time);
+        });
         prop_assert_eq!(from_k8s(&to_k8s(&known)), known);
     }
 
@@ -191,4 +203,34 @@ fn times_outside_rfc_3339_saturate_instead_of_failing() {
     let early = DateTime::<Utc>::MIN_UTC;
     let t = imagestream_kube::meta::time_to_k8s(early);
     assert_eq!(t.0, imagestream_kube::k8s_openapi::jiff::Timestamp::MIN);
+}
+
+#[test]
+fn a_time_past_k8s_openapis_range_comes_back_as_the_cluster_sent_it() {
+    // Go and RFC 3339 go to 9999-12-31T23:59:59Z; jiff stops 26 hours
+    // before. The residue keeps the original.
+    let json = r#"{"apiVersion":"image.openshift.io/v1","kind":"ImageStream","metadata":{"name":"a","creationTimestamp":"9999-12-31T23:59:59Z","deletionTimestamp":"9999-12-30T22:00:01Z","managedFields":[{"manager":"m","operation":"Update","time":"9999-12-31T00:00:00Z"}]},"spec":{"lookupPolicy":{"local":false}},"status":{"dockerImageRepository":""}}"#;
+    let object: imagestream_kube::ImageStream = serde_json::from_str(json).unwrap();
+    assert_eq!(serde_json::to_string(&object).unwrap(), json);
+    let ours: api::ImageStream = serde_json::from_str(json).unwrap();
+    assert_eq!(object.to_inner(), ours);
+    // k8s-openapi's field holds the saturated time...
+    let saturated = object.metadata.creation_timestamp.as_ref().unwrap();
+    assert_eq!(
+        saturated.0,
+        imagestream_kube::k8s_openapi::jiff::Timestamp::MAX
+    );
+    // ...and a time set there since wins over the kept one.
+    let mut changed = object.clone();
+    changed.metadata.creation_timestamp =
+        Some(time_to_k8s(DateTime::from_timestamp(0, 0).unwrap()));
+    assert_eq!(
+        changed.to_inner().metadata.creation_timestamp,
+        DateTime::from_timestamp(0, 0)
+    );
+    assert_eq!(
+        changed.to_inner().metadata.deletion_timestamp,
+        ours.metadata.deletion_timestamp,
+        "the other kept time stays"
+    );
 }
