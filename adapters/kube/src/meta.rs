@@ -240,15 +240,20 @@ impl Residue {
     }
 }
 
+/// `t` as it comes back from k8s-openapi's range.
+fn saturated(t: DateTime<Utc>) -> DateTime<Utc> {
+    time_from_k8s(&time_to_k8s(t))
+}
+
 /// `t` when k8s-openapi cannot hold it (it would come back saturated).
 fn unheld(t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-    t.filter(|t| time_from_k8s(&time_to_k8s(*t)) != *t)
+    t.filter(|t| saturated(*t) != *t)
 }
 
 /// Puts the kept time back, unless the saturated one was changed since.
 fn restore(slot: &mut Option<DateTime<Utc>>, kept: Option<DateTime<Utc>>) {
     if let Some(kept) = kept
-        && *slot == Some(time_from_k8s(&time_to_k8s(kept)))
+        && *slot == Some(saturated(kept))
     {
         *slot = Some(kept);
     }
